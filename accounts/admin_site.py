@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from accounts.models import Role
+from accounts.permissions import has_role
+
+
+class BaselineAdminSite(admin.AdminSite):
+    """Django admin for administrators only, and read-only: every change goes through a service."""
+
+    site_header = "Baseline administration (read-only)"
+    site_title = "Baseline admin"
+
+    def has_permission(self, request) -> bool:
+        return has_role(request.user, Role.ADMINISTRATOR)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Views only. Writes bypassing services would skip rules and the audit log."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return has_role(request.user, Role.ADMINISTRATOR)
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

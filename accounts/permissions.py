@@ -1,0 +1,78 @@
+"""The one place that answers role questions: which roles a user holds, and what they may do.
+
+Views, API endpoints, templates and services ask here; nothing else reads RoleGrant rows.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from accounts.models import Role, RoleGrant
+
+# Roles that may never be held together (separation of duties, DESIGN.md invariant 7).
+INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
+    {frozenset({Role.REVIEWER, Role.ADMINISTRATOR})}
+)
+
+_CACHE_ATTR = "_baseline_roles"
+
+
+def roles_of(user) -> frozenset[str]:
+    """The roles a user holds now; none for anonymous, inactive or organisation-less users."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        if user.organisation_id is None or not user.organisation.is_active:
+            cached = frozenset()
+        else:
+            cached = frozenset(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the per-request cache after a role change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def has_role(user, role: str) -> bool:
+    return role in roles_of(user)
+
+
+def has_any_role(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def role_conflict(current: frozenset[str] | set[str], new_role: str) -> str | None:
+    """The held role that `new_role` may not be combined with, if any."""
+    for pair in INCOMPATIBLE_ROLES:
+        if new_role in pair:
+            other = next(iter(pair - {new_role}))
+            if other in current:
+                return other
+    return None
+
+
+def may_manage_roles(actor, user) -> bool:
+    """Administrators manage roles of others, never their own."""
+    return has_role(actor, Role.ADMINISTRATOR) and actor.pk != user.pk
+
+
+def may_revoke_token(actor, token) -> bool:
+    return token.user_id == actor.pk or has_role(actor, Role.ADMINISTRATOR)
+
+
+class HasRole(BasePermission):
+    """DRF permission: `permission_classes = [HasRole.of(Role.CURATOR, ...)]`."""
+
+    roles: tuple[str, ...] = ()
+    message = "Your role does not allow this."
+
+    @classmethod
+    def of(cls, *roles: str) -> type[HasRole]:
+        return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
+
+    def has_permission(self, request, view) -> bool:
+        return has_any_role(request.user, *self.roles)

@@ -1,0 +1,178 @@
+"""Every write to organisations, users, roles and tokens. Each one audits in its own transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.countries import COUNTRIES
+from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
+from accounts.tokens import digest, new_key
+from curation import audit
+from curation.errors import CurationError
+
+
+def _check_actor_may_manage(actor, user: User) -> None:
+    """`actor` None means the operator at the command line, who is trusted with the host."""
+    if actor is None:
+        return
+    if actor.pk == user.pk:
+        raise CurationError("Nobody can change their own roles.", code="self_grant", kind="forbidden")
+    if not permissions.may_manage_roles(actor, user):
+        raise CurationError("Only administrators manage roles.", code="forbidden", kind="forbidden")
+
+
+def organisation_create(*, actor, name: str, country: str, kind: str) -> Organisation:
+    name, country = name.strip(), country.strip().upper()
+    if not name:
+        raise CurationError("An organisation needs a name.", code="invalid", field="name")
+    if country not in COUNTRIES:
+        raise CurationError(
+            f"{country!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid", field="country"
+        )
+    if kind not in Organisation.Kind.values:
+        raise CurationError(
+            f"Kind must be one of {', '.join(Organisation.Kind.values)}.", code="invalid", field="kind"
+        )
+    with transaction.atomic():
+        if Organisation.objects.filter(name__iexact=name).exists():
+            raise CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
+        try:
+            with transaction.atomic():
+                org = Organisation.objects.create(name=name, country=country, kind=kind)
+        except IntegrityError:
+            raise CurationError(
+                f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name"
+            ) from None
+        audit.record(actor=actor, action="organisation.create", obj=org,
+                     details={"name": name, "country": country, "kind": kind})
+    return org
+
+
+def user_create(
+    *,
+    actor,
+    username: str,
+    organisation: Organisation,
+    roles: list[str],
+    email: str = "",
+    password: str | None = None,
+) -> User:
+    """Create a user with roles. `password` None leaves an unusable password."""
+    if actor is not None and not permissions.has_role(actor, Role.ADMINISTRATOR):
+        raise CurationError("Only administrators create users.", code="forbidden", kind="forbidden")
+    username = username.strip()
+    if not username:
+        raise CurationError("A user needs a username.", code="invalid", field="username")
+    if organisation is None or not organisation.is_active:
+        raise CurationError("That organisation is deactivated.", code="inactive", field="organisation")
+    _check_roles_combination(set(), roles)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise CurationError(f"A user named {username!r} exists.", code="exists", kind="conflict", field="username")
+        user = User(username=username, email=email.strip(), organisation=organisation)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise CurationError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
+        user.save()
+        audit.record(actor=actor, action="user.create", obj=user,
+                     details={"username": username, "organisation_id": organisation.pk})
+        for role in roles:
+            _grant(actor=actor, user=user, role=role)
+    return user
+
+
+def _check_roles_combination(current: set[str], new_roles: list[str]) -> None:
+    held = set(current)
+    for role in new_roles:
+        if role not in Role.values:
+            raise CurationError(
+                f"Unknown role {role!r}; roles are {', '.join(Role.values)}.", code="invalid", field="role"
+            )
+        other = permissions.role_conflict(held, role)
+        if other:
+            raise CurationError(
+                f"The {role} role cannot be held together with {other} (separation of duties).",
+                code="role_conflict", kind="conflict", field="role",
+            )
+        held.add(role)
+
+
+def _grant(*, actor, user: User, role: str) -> RoleGrant:
+    grant = RoleGrant.objects.create(user=user, role=role, granted_by=actor)
+    audit.record(actor=actor, action="role.grant", obj=user, details={"role": role})
+    permissions.forget_roles(user)
+    return grant
+
+
+def role_grant(*, actor, user: User, role: str, reason: str = "") -> RoleGrant:
+    _check_actor_may_manage(actor, user)
+    with transaction.atomic():
+        # Lock the user so two concurrent grants cannot together break separation of duties.
+        User.objects.select_for_update().get(pk=user.pk)
+        current = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
+        if role in current:
+            raise CurationError(f"{user.username} already holds {role}.", code="exists", kind="conflict")
+        _check_roles_combination(current, [role])
+        grant = RoleGrant.objects.create(user=user, role=role, granted_by=actor)
+        audit.record(actor=actor, action="role.grant", obj=user, details={"role": role, "reason": reason})
+    permissions.forget_roles(user)
+    return grant
+
+
+def role_revoke(*, actor, user: User, role: str, reason: str = "") -> None:
+    _check_actor_may_manage(actor, user)
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        deleted, _ = RoleGrant.objects.filter(user=user, role=role).delete()
+        if not deleted:
+            raise CurationError(f"{user.username} does not hold {role}.", code="not_held", kind="conflict")
+        audit.record(actor=actor, action="role.revoke", obj=user, details={"role": role, "reason": reason})
+    permissions.forget_roles(user)
+
+
+def token_create(*, actor, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token for `user`; returns it with the key, which is never stored or shown again."""
+    if actor is not None and actor.pk != user.pk:
+        raise CurationError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
+    days = settings.BASELINE_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise CurationError("A token lasts between 1 and 366 days.", code="invalid", field="days")
+    key = new_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name.strip()[:100],
+            digest=digest(key),
+            prefix=key[:8],
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit.record(actor=actor, action="token.create", obj=token,
+                     details={"user_id": user.pk, "prefix": token.prefix, "days": days})
+    return token, key
+
+
+def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    if actor is not None and not permissions.may_revoke_token(actor, token):
+        raise CurationError("You may revoke only your own tokens.", code="forbidden", kind="forbidden")
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            raise CurationError("That token is already revoked.", code="revoked", kind="conflict")
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(actor=actor, action="token.revoke", obj=token,
+                     details={"user_id": token.user_id, "prefix": token.prefix})
+    return token

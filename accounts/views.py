@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.models import ApiToken, Role
+from accounts.navigation import ROLE_SUMMARIES
+from accounts.permissions import has_role, roles_of
+from curation.errors import CurationError
+
+
+@login_required
+def home(request):
+    roles = sorted(roles_of(request.user))
+    panels = [{"role": role, "label": Role(role).label, "summary": ROLE_SUMMARIES[role]} for role in roles]
+    return render(request, "accounts/home.html", {"panels": panels})
+
+
+@login_required
+def tokens(request):
+    is_admin = has_role(request.user, Role.ADMINISTRATOR)
+    new_key = None
+    if request.method == "POST":
+        try:
+            days = int(request.POST.get("days") or 90)
+            _, new_key = services.token_create(
+                actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
+            )
+        except ValueError:
+            messages.error(request, "Days must be a whole number.")
+        except CurationError as exc:
+            messages.error(request, exc.message)
+    own = ApiToken.objects.filter(user=request.user)
+    others = (
+        ApiToken.objects.filter(revoked_at__isnull=True).exclude(user=request.user).select_related("user")
+        if is_admin
+        else ApiToken.objects.none()
+    )
+    return render(
+        request, "accounts/tokens.html", {"tokens": own, "others": others, "new_key": new_key, "is_admin": is_admin}
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk)
+    if token.user_id != request.user.pk and not has_role(request.user, Role.ADMINISTRATOR):
+        # Another user's token is invisible to non-administrators.
+        return render(request, "404.html", status=404)
+    try:
+        services.token_revoke(actor=request.user, token=token)
+        messages.success(request, f"Token {token.prefix}… revoked.")
+    except CurationError as exc:
+        messages.error(request, exc.message)
+    return redirect("tokens")

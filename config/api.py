@@ -1,0 +1,38 @@
+"""The API's shared shapes: pagination and errors (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    """400s keep DRF's field-error shape; every other error is {"detail", "code"}."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == status.HTTP_400_BAD_REQUEST:
+        return response
+    if isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = exc.get_codes()
+        if isinstance(detail, dict) and "detail" in detail:
+            # Already shaped by a view (for example a 409 with extra fields): keep it.
+            return response
+        if isinstance(detail, (list, dict)):
+            detail, code = str(detail), exc.default_code
+        response.data = {"detail": str(detail), "code": code if isinstance(code, str) else exc.default_code}
+    return response

@@ -1,0 +1,97 @@
+"""Read settings from environment variables, failing loudly on a bad value.
+
+Every setting that comes from the environment passes through one of these helpers, so a typo in a
+deployment stops start-up with a message naming the variable instead of running with a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = _raw(name)
+    if value is None:
+        if required:
+            raise ImproperlyConfigured(f"{name} must be set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 'true' or 'false', not {value!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        result = default
+    else:
+        try:
+            result = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and result < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {result}.")
+    return result
+
+
+def env_list(name: str, default: list[str] | None = None, *, required: bool = False) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        if required:
+            raise ImproperlyConfigured(f"{name} must be set (a comma-separated list).")
+        return list(default or [])
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_database_url(url: str, *, base_dir: Path) -> dict:
+    """Turn `postgres://user:pass@host:port/name` or `sqlite:///path` into Django's form."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if url.startswith("sqlite:////"):
+            name = path  # absolute path
+        else:
+            name = str(base_dir / path.lstrip("/")) if path.strip("/") else ""
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL: an sqlite URL needs a file path.")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL: a postgres URL needs a database name.")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must start with postgres:// or sqlite:///, not {parts.scheme or url!r}."
+    )

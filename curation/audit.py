@@ -1,0 +1,138 @@
+"""The audit log: one `record(...)` for every service, and a streaming verifier.
+
+Each entry's hash is SHA-256 over the previous entry's hash and the entry's canonical content, so
+changing, removing or reordering any row breaks every hash after it. Appends lock the single
+`AuditHead` row, so two transactions can never chain onto the same predecessor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from curation.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def entry_content(
+    *,
+    seq: int,
+    created_at: datetime,
+    actor_id: int | None,
+    actor_username: str,
+    organisation_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    details: dict,
+) -> str:
+    return canonical_json(
+        {
+            "seq": seq,
+            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": actor_id,
+            "actor_username": actor_username,
+            "organisation_id": organisation_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "details": details,
+        }
+    )
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict | None = None,
+) -> AuditEntry:
+    """Append an entry. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must be called inside the transaction of the change.")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+    details = json.loads(canonical_json(details or {}))  # store exactly what was hashed
+    actor_id = getattr(actor, "pk", None)
+    fields = {
+        "created_at": timezone.now(),
+        "actor_id": actor_id,
+        "actor_username": getattr(actor, "username", "") if actor_id else "",
+        "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
+        "action": action,
+        "object_type": object_type or "",
+        "object_id": "" if object_id is None else str(object_id),
+        "details": details,
+    }
+    # The row exists from the first migration; get_or_create only guards a flushed test database.
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    seq = head.seq + 1
+    entry_hash = chain_hash(head.hash, entry_content(seq=seq, **fields))
+    entry = AuditEntry.objects.create(seq=seq, prev_hash=head.hash, hash=entry_hash, **fields)
+    AuditHead.objects.filter(pk=1).update(seq=seq, hash=entry_hash)
+    return entry
+
+
+def head_hash() -> str:
+    """The hash of the newest entry (GENESIS when the log is empty)."""
+    last = AuditEntry.objects.order_by("-seq").values_list("hash", flat=True).first()
+    return last or GENESIS
+
+
+@dataclass
+class Break:
+    seq: int
+    entry_id: int
+    reason: str
+
+
+def verify(entries: Iterator[AuditEntry] | None = None) -> tuple[int, Break | None]:
+    """Walk the chain as a stream. Returns (entries checked, first break or None)."""
+    if entries is None:
+        entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for entry in entries:
+        count += 1
+        if entry.seq != expected_seq:
+            return count, Break(entry.seq, entry.pk, f"expected sequence {expected_seq}: an entry is missing")
+        if entry.prev_hash != prev_hash:
+            return count, Break(entry.seq, entry.pk, "does not chain to the previous entry")
+        content = entry_content(
+            seq=entry.seq,
+            created_at=entry.created_at,
+            actor_id=entry.actor_id,
+            actor_username=entry.actor_username,
+            organisation_id=entry.organisation_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            details=entry.details,
+        )
+        if chain_hash(prev_hash, content) != entry.hash:
+            return count, Break(entry.seq, entry.pk, "content does not match its hash (edited)")
+        prev_hash, expected_seq = entry.hash, expected_seq + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and count and (head.seq != expected_seq - 1 or head.hash != prev_hash):
+        return count, Break(head.seq, 0, "the newest entries were removed (head does not match)")
+    return count, None

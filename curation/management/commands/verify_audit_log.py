@@ -1,0 +1,16 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+from curation import audit
+
+
+class Command(BaseCommand):
+    help = "Verify the audit log's hash chain; exit 1 naming the first broken entry."
+
+    def handle(self, *args, **options):
+        count, broken = audit.verify()
+        if broken is not None:
+            self.stderr.write(f"Audit log broken at entry #{broken.seq} (id {broken.entry_id}): {broken.reason}.")
+            sys.exit(1)
+        self.stdout.write(f"Audit log intact: {count} entries verified.")

@@ -1,0 +1,169 @@
+"""The algorithm table (DESIGN.md section 2): normalise, validate and compute signatures.
+
+Everything that knows what an algorithm's value looks like lives here; the API, the browser, bulk
+import and exports all ask this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+IMAGE, VIDEO = "image", "video"
+MEDIA_TYPES = (IMAGE, VIDEO)
+PDQ_MIN_QUALITY = 50
+PDQ_MATCH_DISTANCE = 31
+
+
+class SignatureError(ValueError):
+    """A value that is not in its algorithm's canonical form; the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str
+    media_types: tuple[str, ...]
+    canonical_form: str
+    computed_from_file: bool
+    normalise: Callable[[str], str]
+    has_quality: bool = False
+
+
+def _hex(length: int, name: str) -> Callable[[str], str]:
+    pattern = re.compile(rf"[0-9a-f]{{{length}}}")
+
+    def normalise(value: str) -> str:
+        value = value.strip().lower()
+        if not pattern.fullmatch(value):
+            raise SignatureError(f"{name}: expected {length} hexadecimal characters, got {_describe(value)}.")
+        return value
+
+    return normalise
+
+
+def _photodna(value: str) -> str:
+    value = value.strip()
+    if len(value) != 192 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value):
+        raise SignatureError(
+            f"photodna: expected 192 characters of standard base64 (144 bytes), got {_describe(value)}."
+        )
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise SignatureError("photodna: not valid standard base64.") from None
+    if len(raw) != 144:
+        raise SignatureError(f"photodna: expected 144 bytes once decoded, got {len(raw)}.")
+    return value
+
+
+_VPDQ_FRAME = re.compile(r"([0-9a-f]{64}),(\d{1,3}),(\d+(?:\.\d+)?)")
+VPDQ_MAX_FRAMES = 100_000
+
+
+def _vpdq(value: str) -> str:
+    expected = 'vpdq: expected a JSON list of "pdq_hex,quality,timestamp" strings'
+    try:
+        frames = json.loads(value.strip())
+    except ValueError:
+        raise SignatureError(f"{expected}; this is not JSON.") from None
+    if not isinstance(frames, list) or not frames:
+        raise SignatureError(f"{expected} with at least one frame.")
+    if len(frames) > VPDQ_MAX_FRAMES:
+        raise SignatureError(f"vpdq: at most {VPDQ_MAX_FRAMES} frames.")
+    canonical = []
+    for index, frame in enumerate(frames):
+        match = _VPDQ_FRAME.fullmatch(frame.strip().lower()) if isinstance(frame, str) else None
+        if match is None or int(match.group(2)) > 100:
+            raise SignatureError(f"{expected}; frame {index} is {_describe(str(frame))}.")
+        pdq_hex, quality, timestamp = match.groups()
+        canonical.append(f"{pdq_hex},{int(quality)},{float(timestamp):.3f}")
+    return json.dumps(canonical, separators=(",", ":"))
+
+
+def _describe(value: str) -> str:
+    if not value:
+        return "an empty value"
+    shown = value if len(value) <= 24 else value[:20] + "…"
+    return f"{len(value)} characters ({shown!r})"
+
+
+ALGORITHMS: dict[str, Algorithm] = {
+    a.name: a
+    for a in (
+        Algorithm("md5", (IMAGE, VIDEO), "32 lowercase hex", True, _hex(32, "md5")),
+        Algorithm("sha1", (IMAGE, VIDEO), "40 lowercase hex", True, _hex(40, "sha1")),
+        Algorithm("sha256", (IMAGE, VIDEO), "64 lowercase hex", True, _hex(64, "sha256")),
+        Algorithm(
+            "pdq", (IMAGE,), "64 lowercase hex (256 bits); quality 0-100 alongside", True, _hex(64, "pdq"),
+            has_quality=True,
+        ),
+        Algorithm(
+            "photodna", (IMAGE,), "144 bytes as standard base64, 192 characters, case preserved", False,
+            _photodna,
+        ),
+        Algorithm(
+            "vpdq", (VIDEO,), 'JSON list of "pdq_hex,quality,timestamp" strings', False, _vpdq,
+        ),
+    )
+}
+CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
+
+
+def get(name: str) -> Algorithm:
+    try:
+        return ALGORITHMS[name]
+    except KeyError:
+        raise SignatureError(
+            f"unknown algorithm {name!r}; known: {', '.join(ALGORITHMS)}."
+        ) from None
+
+
+def normalise(algorithm: str, value: str, *, media_type: str | None = None) -> str:
+    """The canonical form of `value`, or SignatureError naming the algorithm and expected form."""
+    algo = get(algorithm)
+    if not isinstance(value, str):
+        raise SignatureError(f"{algorithm}: expected a string.")
+    if media_type is not None and media_type not in algo.media_types:
+        raise SignatureError(f"{algorithm}: applies to {' and '.join(algo.media_types)} only, not {media_type}.")
+    return algo.normalise(value)
+
+
+def check_quality(algorithm: str, quality: int | None) -> None:
+    algo = get(algorithm)
+    if quality is None:
+        return
+    if not algo.has_quality:
+        raise SignatureError(f"{algorithm}: takes no quality.")
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 100:
+        raise SignatureError(f"{algorithm}: quality must be a whole number from 0 to 100.")
+    if quality < PDQ_MIN_QUALITY:
+        raise SignatureError(
+            f"pdq: quality {quality} is below {PDQ_MIN_QUALITY}; featureless images collide, so such "
+            "hashes are not listed."
+        )
+
+
+def cryptographic_hashes(data: bytes) -> dict[str, str]:
+    return {
+        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "sha1": hashlib.sha1(data, usedforsecurity=False).hexdigest(),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def table() -> list[dict]:
+    """The algorithm table as the API shows it."""
+    return [
+        {
+            "algorithm": a.name,
+            "media_types": list(a.media_types),
+            "canonical_form": a.canonical_form,
+            "computed_from_file": a.computed_from_file,
+        }
+        for a in ALGORITHMS.values()
+    ]

@@ -1,0 +1,76 @@
+"""Personas shared by the whole suite (STYLE.md): an investigator, four reviewers from different
+organisations, a curator, a partner, an administrator and an outsider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Organisation, Role, User
+from accounts.services import token_create
+from tests.factories import OrganisationFactory, UserFactory
+
+
+@dataclass
+class Personas:
+    investigator: User
+    colleague: User  # same organisation as the investigator, also an investigator
+    reviewers: list[User]
+    curator: User
+    partner: User
+    admin: User
+    outsider: User  # signed in, no role
+
+    @property
+    def reviewer(self) -> User:
+        return self.reviewers[0]
+
+    def by_role(self) -> dict[str, User]:
+        return {
+            Role.INVESTIGATOR: self.investigator,
+            Role.REVIEWER: self.reviewer,
+            Role.CURATOR: self.curator,
+            Role.PARTNER: self.partner,
+            Role.ADMINISTRATOR: self.admin,
+        }
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    police = OrganisationFactory(name="Northshire Police", country="GB")
+    orgs = [
+        OrganisationFactory(name="Rhineland Investigations", country="DE"),
+        OrganisationFactory(name="Maple Unit", country="CA"),
+        OrganisationFactory(name="SafeLine Hotline", country="NL", kind=Organisation.Kind.HOTLINE),
+        OrganisationFactory(name="Alpine Police", country="CH"),
+    ]
+    secretariat = OrganisationFactory(name="Secretariat", country="FR", kind=Organisation.Kind.SECRETARIAT)
+    partner_org = OrganisationFactory(name="Example Networks", country="SE", kind=Organisation.Kind.PARTNER)
+    return Personas(
+        investigator=UserFactory(username="investigator", organisation=police, roles=[Role.INVESTIGATOR]),
+        colleague=UserFactory(username="colleague", organisation=police, roles=[Role.INVESTIGATOR]),
+        reviewers=[
+            UserFactory(username=f"reviewer{i + 1}", organisation=org, roles=[Role.REVIEWER])
+            for i, org in enumerate(orgs)
+        ],
+        curator=UserFactory(username="curator", organisation=secretariat, roles=[Role.CURATOR]),
+        partner=UserFactory(username="partner", organisation=partner_org, roles=[Role.PARTNER]),
+        admin=UserFactory(username="admin", organisation=secretariat, roles=[Role.ADMINISTRATOR]),
+        outsider=UserFactory(username="outsider", organisation=OrganisationFactory(name="Elsewhere")),
+    )
+
+
+@pytest.fixture
+def api():
+    """Return an API client authenticated with a real token for `user` (None: anonymous)."""
+
+    def make(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, key = token_create(actor=None, user=user, name="test")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make

@@ -1,0 +1,110 @@
+import itertools
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from curation import audit
+from curation.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def write_entries(personas, n=5):
+    with transaction.atomic():
+        for i in range(n):
+            audit.record(actor=personas.admin, action="test.action", object_type="thing", object_id=i,
+                         details={"i": i, "note": "é ✓"})
+
+
+def verify_command() -> tuple[int, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("verify_audit_log", stdout=out, stderr=err)
+    except SystemExit as exc:
+        return exc.code, err.getvalue()
+    return 0, out.getvalue()
+
+
+def tamper(sql: str, params: list) -> None:
+    """Change rows behind the application's back, as an attacker with database access would."""
+    with connection.cursor() as cursor:
+        # The append-only trigger refuses this; a superuser can switch triggers off, so we do too.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_entries_chain_to_each_other(personas):
+    write_entries(personas)
+    entries = list(AuditEntry.objects.filter(action="test.action"))
+    for before, after in itertools.pairwise(entries):
+        assert after.prev_hash == before.hash and after.seq == before.seq + 1
+    assert verify_command() == (0, f"Audit log intact: {AuditEntry.objects.count()} entries verified.\n")
+    assert audit.head_hash() == entries[-1].hash
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_record_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        audit.record(actor=None, action="x", object_type="y", object_id=1)
+
+
+def test_an_entry_rolled_back_with_its_change_leaves_no_trace(personas):
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValueError), transaction.atomic():
+        audit.record(actor=None, action="x", object_type="y", object_id=1)
+        raise ValueError("the change failed")
+    assert AuditEntry.objects.count() == before
+    assert verify_command()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("action", "role.revoke"), ("actor_username", "someone-else"), ("object_id", "99")],
+)
+def test_an_edited_entry_is_named_by_verify_audit_log(personas, column, value):
+    write_entries(personas)
+    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[2]
+    tamper(f"UPDATE curation_auditentry SET {column} = %s WHERE id = %s", [value, target.pk])  # noqa: S608
+    code, message = verify_command()
+    assert code == 1
+    assert f"entry #{target.seq} (id {target.pk})" in message and "edited" in message
+
+
+def test_edited_details_are_detected(personas):
+    write_entries(personas)
+    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[1]
+    tamper("UPDATE curation_auditentry SET details = %s WHERE id = %s", [json.dumps({"i": 99}), target.pk])
+    code, message = verify_command()
+    assert code == 1 and f"#{target.seq}" in message
+
+
+def test_a_deleted_entry_is_detected(personas):
+    write_entries(personas)
+    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[1]
+    tamper("DELETE FROM curation_auditentry WHERE id = %s", [target.pk])
+    code, message = verify_command()
+    assert code == 1 and f"#{target.seq + 1}" in message and "missing" in message
+
+
+def test_removing_the_newest_entry_is_detected(personas):
+    write_entries(personas)
+    last = AuditEntry.objects.order_by("-seq").first()
+    tamper("DELETE FROM curation_auditentry WHERE id = %s", [last.pk])
+    code, message = verify_command()
+    assert code == 1 and "removed" in message
+
+
+def test_the_database_refuses_updates_and_deletes_of_audit_entries(personas):
+    write_entries(personas, 1)
+    entry = AuditEntry.objects.first()
+    for statement in (
+        "UPDATE curation_auditentry SET action = 'x' WHERE id = %s",
+        "DELETE FROM curation_auditentry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(statement, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.action"

@@ -1,0 +1,68 @@
+"""Settings fail loudly on bad values: each case starts a fresh interpreter with a bad environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "baseline.example",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/baseline",
+}
+
+
+def load(**overrides: str | None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_"))}
+    env.update(GOOD)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60, check=False,
+    )
+
+
+def test_good_production_settings_load():
+    result = load()
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+        ({"DEBUG": "maybe"}, "DEBUG must be 'true' or 'false', not 'maybe'"),
+        ({"BASELINE_REQUIRED_AGREEMENTS": "2"}, "BASELINE_REQUIRED_AGREEMENTS must be at least 3, not 2"),
+        ({"BASELINE_REQUIRED_AGREEMENTS": "three"}, "BASELINE_REQUIRED_AGREEMENTS must be a whole number"),
+        ({"BASELINE_MIN_REVIEWER_ORGANISATIONS": "0"}, "BASELINE_MIN_REVIEWER_ORGANISATIONS must be at least 1"),
+        ({"BASELINE_MIN_REVIEWER_ORGANISATIONS": "4"}, "cannot exceed BASELINE_REQUIRED_AGREEMENTS"),
+        ({"BASELINE_REQUIRE_MFA": "false"}, "BASELINE_REQUIRE_MFA can be false only in development"),
+        ({"BASELINE_MAX_UPLOAD_MB": "0"}, "BASELINE_MAX_UPLOAD_MB must be at least 1"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with postgres:// or sqlite:///"),
+        ({"DATABASE_URL": "postgres://127.0.0.1:5432/"}, "a postgres URL needs a database name"),
+    ],
+)
+def test_bad_settings_stop_start_up_with_a_clear_message(overrides, message):
+    result = load(**overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_development_needs_no_secret_and_may_turn_mfa_off(tmp_path):
+    result = load(DEBUG="true", SECRET_KEY=None, ALLOWED_HOSTS=None, BASELINE_REQUIRE_MFA="false",
+                  DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert result.returncode == 0, result.stderr
+
+
+def test_raising_required_agreements_is_allowed():
+    assert load(BASELINE_REQUIRED_AGREEMENTS="5").returncode == 0

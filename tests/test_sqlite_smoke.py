@@ -1,0 +1,56 @@
+"""The embedded default keeps working: migrate, seed_demo and a request as each role, on SQLite."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CLIENT_SCRIPT = """
+import json, django
+django.setup()
+from django.test import Client
+from curation.management.commands.seed_demo import DEMO_PASSWORD, USERS
+results = {}
+for username, _, roles in USERS:
+    client = Client()
+    signed_in = client.post("/sign-in/", {"username": username, "password": DEMO_PASSWORD})
+    home = client.get("/")
+    me = client.get("/api/v1/me/")
+    results[username] = [signed_in.status_code, home.status_code, me.json()["roles"],
+                         all(f'data-role="{r}"' in home.content.decode() for r in roles)]
+print(json.dumps(results))
+"""
+
+
+def run(env, *args):
+    result = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_demo_runs_on_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_", "CELERY_", "REDIS_"))}
+    env.update(
+        DEBUG="true",
+        BASELINE_REQUIRE_MFA="false",
+        DATABASE_URL=f"sqlite:///{tmp_path}/demo.sqlite3",
+        SECRET_KEY="smoke-test-secret-key-that-is-long-enough-0123",
+        BASELINE_EXPORT_ROOT=str(tmp_path / "exports"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    run(env, "manage.py", "migrate", "--noinput")
+    out = run(env, "manage.py", "seed_demo")
+    assert "password for each" in out
+    run(env, "manage.py", "seed_demo")  # idempotent
+    results = json.loads(run(env, "-c", CLIENT_SCRIPT).strip().splitlines()[-1])
+    assert set(results) == {"investigator", "reviewer1", "reviewer2", "reviewer3", "reviewer4", "curator",
+                            "partner", "admin"}
+    for username, (signed_in, home, roles, panels) in results.items():
+        assert (signed_in, home, panels) == (302, 200, True), username
+        assert roles, username
+    run(env, "manage.py", "verify_audit_log")
