@@ -39,7 +39,7 @@ worker: venv
 	$(PY) -m celery -A config worker --loglevel=INFO
 
 bench: venv
-	$(TEST_ENV) $(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) var/static

@@ -20,9 +20,8 @@ class Link:
 LINKS: tuple[Link, ...] = (
     Link("Home", "home", ()),
     Link("Submit", "submission-create", (Role.INVESTIGATOR,)),
-    Link("Our submissions", "submission-list", (Role.INVESTIGATOR,)),
+    Link("Submissions", "submission-list", (Role.INVESTIGATOR, Role.CURATOR)),
     Link("Review queue", "review-queue", (Role.REVIEWER,)),
-    Link("Items", "curator-items", (Role.CURATOR,)),
     Link("Releases", "release-list", (Role.CURATOR, Role.PARTNER)),
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),

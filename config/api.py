@@ -6,7 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from curation.errors import CurationError
 
 
 class Pagination(PageNumberPagination):
@@ -15,8 +18,19 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+def curation_error_response(exc: CurationError) -> Response:
+    """A service's domain error in the contract's shape."""
+    if exc.kind == "invalid":
+        body = exc.extra.get("errors") or {exc.field or "non_field_errors": [exc.message]}
+        return Response(body, status=400)
+    extra = {k: v for k, v in exc.extra.items() if k != "errors"}
+    return Response({"detail": exc.message, "code": exc.code, **extra}, status=exc.status)
+
+
 def exception_handler(exc, context):
     """400s keep DRF's field-error shape; every other error is {"detail", "code"}."""
+    if isinstance(exc, CurationError):
+        return curation_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

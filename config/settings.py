@@ -215,3 +215,7 @@ BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
 BASELINE_SIGNING_KEY_FILE = env_str("BASELINE_SIGNING_KEY_FILE")
 BASELINE_TOKEN_DAYS = env_int("BASELINE_TOKEN_DAYS", 90, minimum=1)
+
+# Uploads never touch the disk and never exceed the limit (curation/uploads.py).
+FILE_UPLOAD_HANDLERS = ["curation.uploads.MemoryOnlyUploadHandler"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file form fields

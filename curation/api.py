@@ -1,10 +1,20 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, UnsupportedMediaType
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from curation import signatures
-from curation.selectors import active_criteria_set
+from accounts.models import Role
+from accounts.permissions import HasRole, has_role
+from config.api import Pagination
+from curation import media, permissions, selectors, services, signatures
+from curation.errors import CurationError
+from curation.models import Submission
+from curation.serializers import HashInput, HashOutput, SubmissionInput, SubmissionOutput
+from curation.uploads import max_upload_bytes, upload_too_large
 
 
 class AlgorithmsView(APIView):
@@ -41,10 +51,99 @@ class CriteriaView(APIView):
         )
     )
     def get(self, request):
-        criteria_set = active_criteria_set()
+        criteria_set = selectors.active_criteria_set()
         return Response(
             {
                 "version": criteria_set.version,
                 "criteria": [{"key": c.key, "question": c.question} for c in criteria_set.criteria.all()],
             }
         )
+
+
+class TooLarge(CurationError):
+    def __init__(self) -> None:
+        limit = max_upload_bytes() // (1024 * 1024)
+        super().__init__(f"The file is larger than the {limit} MB limit.", code="too_large", kind="too_large")
+
+
+class HashView(APIView):
+    """Hash a file in memory: its media type and signatures. Nothing is stored."""
+
+    permission_classes = [HasRole.of(Role.INVESTIGATOR)]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": HashInput}, responses=HashOutput)
+    def post(self, request):
+        upload = request.FILES.get("file")  # parsed in memory only (curation/uploads.py)
+        if upload_too_large(request):
+            raise TooLarge()
+        if upload is None:
+            return Response({"file": ["No file was submitted."]}, status=400)
+        if upload.size == 0:
+            return Response({"file": ["The submitted file is empty."]}, status=400)
+        try:
+            result = media.hash_bytes(upload.read())
+        except media.MediaError as exc:
+            if exc.status == 415:
+                raise UnsupportedMediaType(upload.content_type or "unknown", detail=exc.message) from None
+            return Response({"file": [exc.message]}, status=exc.status)
+        finally:
+            upload.close()
+        return Response({"media_type": result.media_type, "signatures": result.signatures})
+
+
+def _item_response(request, item: Submission, status_code: int = 200) -> Response:
+    context = {"show_previous": has_role(request.user, Role.CURATOR)}
+    return Response(SubmissionOutput(item, context=context).data, status=status_code)
+
+
+class SubmissionListView(APIView):
+    """Items visible to the caller (investigators: their organisation's; curators: all)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Submission.Status.values)],
+        responses=SubmissionOutput(many=True),
+    )
+    def get(self, request):
+        if not permissions.may_list_submissions(request.user):
+            raise PermissionDenied("Your role does not allow listing submissions.")
+        wanted = request.query_params.get("status")
+        if wanted and wanted not in Submission.Status.values:
+            return Response({"status": [f"Must be one of {', '.join(Submission.Status.values)}."]}, status=400)
+        items = selectors.submission_list_for(request.user, status=wanted)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        context = {"show_previous": has_role(request.user, Role.CURATOR)}
+        return paginator.get_paginated_response(SubmissionOutput(page, many=True, context=context).data)
+
+    @extend_schema(request=SubmissionInput, responses={201: SubmissionOutput})
+    def post(self, request):
+        if not permissions.may_submit(request.user):
+            raise PermissionDenied("Only investigators submit items.")
+        data = SubmissionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.submission_create(actor=request.user, item=services.ItemInput(**data.validated_data))
+        item = selectors.with_details(Submission.objects.filter(pk=item.pk)).get()
+        return _item_response(request, item, status.HTTP_201_CREATED)
+
+
+def visible_item(request, item_id) -> Submission:
+    item = selectors.submission_for(request.user, item_id)
+    if item is None:
+        raise NotFound("No such item, or it is not visible to you.")
+    return item
+
+
+class SubmissionDetailView(APIView):
+    @extend_schema(responses=SubmissionOutput)
+    def get(self, request, item_id):
+        return _item_response(request, visible_item(request, item_id))
+
+
+class SubmissionWithdrawView(APIView):
+    @extend_schema(request=None, responses=SubmissionOutput)
+    def post(self, request, item_id):
+        item = visible_item(request, item_id)
+        services.submission_withdraw(actor=request.user, item=item)
+        return _item_response(request, visible_item(request, item_id))
+

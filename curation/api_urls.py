@@ -5,4 +5,8 @@ from curation import api
 urlpatterns = [
     path("algorithms/", api.AlgorithmsView.as_view(), name="api-algorithms"),
     path("criteria/", api.CriteriaView.as_view(), name="api-criteria"),
+    path("hash/", api.HashView.as_view(), name="api-hash"),
+    path("submissions/", api.SubmissionListView.as_view(), name="api-submissions"),
+    path("submissions/<uuid:item_id>/", api.SubmissionDetailView.as_view(), name="api-submission"),
+    path("submissions/<uuid:item_id>/withdraw/", api.SubmissionWithdrawView.as_view(), name="api-submission-withdraw"),
 ]

@@ -58,6 +58,16 @@ def chain_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change to record: what was done to which object."""
+
+    action: str
+    object_type: str
+    object_id: Any
+    details: dict | None = None
+
+
 def record(
     *,
     actor,
@@ -68,30 +78,42 @@ def record(
     details: dict | None = None,
 ) -> AuditEntry:
     """Append an entry. Must run inside the transaction of the change it records."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record must be called inside the transaction of the change.")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
-    details = json.loads(canonical_json(details or {}))  # store exactly what was hashed
+    return record_many(actor=actor, changes=[Change(action, object_type or "", object_id, details)])[0]
+
+
+def record_many(*, actor, changes: list[Change]) -> list[AuditEntry]:
+    """Append several entries under one lock of the head (bulk import). Same rules as `record`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must be called inside the transaction of the change.")
     actor_id = getattr(actor, "pk", None)
-    fields = {
-        "created_at": timezone.now(),
+    common = {
         "actor_id": actor_id,
         "actor_username": getattr(actor, "username", "") if actor_id else "",
         "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
-        "action": action,
-        "object_type": object_type or "",
-        "object_id": "" if object_id is None else str(object_id),
-        "details": details,
     }
     # The row exists from the first migration; get_or_create only guards a flushed test database.
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    seq = head.seq + 1
-    entry_hash = chain_hash(head.hash, entry_content(seq=seq, **fields))
-    entry = AuditEntry.objects.create(seq=seq, prev_hash=head.hash, hash=entry_hash, **fields)
-    AuditHead.objects.filter(pk=1).update(seq=seq, hash=entry_hash)
-    return entry
+    seq, prev_hash, now = head.seq, head.hash, timezone.now()
+    entries = []
+    for change in changes:
+        seq += 1
+        fields = {
+            **common,
+            "created_at": now,
+            "action": change.action,
+            "object_type": change.object_type,
+            "object_id": "" if change.object_id is None else str(change.object_id),
+            "details": json.loads(canonical_json(change.details or {})),  # store exactly what is hashed
+        }
+        entry_hash = chain_hash(prev_hash, entry_content(seq=seq, **fields))
+        entries.append(AuditEntry(seq=seq, prev_hash=prev_hash, hash=entry_hash, **fields))
+        prev_hash = entry_hash
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
+    return entries
 
 
 def head_hash() -> str:

@@ -61,7 +61,7 @@ def _photodna(value: str) -> str:
     return value
 
 
-_VPDQ_FRAME = re.compile(r"([0-9a-f]{64}),(\d{1,3}),(\d+(?:\.\d+)?)")
+_VPDQ_FRAME = re.compile(r"([0-9a-f]{64}),(\d{1,3}),(\d{1,9}(?:\.\d{1,9})?)", re.ASCII)
 VPDQ_MAX_FRAMES = 100_000
 
 
@@ -69,7 +69,7 @@ def _vpdq(value: str) -> str:
     expected = 'vpdq: expected a JSON list of "pdq_hex,quality,timestamp" strings'
     try:
         frames = json.loads(value.strip())
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SignatureError(f"{expected}; this is not JSON.") from None
     if not isinstance(frames, list) or not frames:
         raise SignatureError(f"{expected} with at least one frame.")
@@ -117,7 +117,7 @@ CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
 def get(name: str) -> Algorithm:
     try:
         return ALGORITHMS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise SignatureError(
             f"unknown algorithm {name!r}; known: {', '.join(ALGORITHMS)}."
         ) from None
@@ -127,7 +127,7 @@ def normalise(algorithm: str, value: str, *, media_type: str | None = None) -> s
     """The canonical form of `value`, or SignatureError naming the algorithm and expected form."""
     algo = get(algorithm)
     if not isinstance(value, str):
-        raise SignatureError(f"{algorithm}: expected a string.")
+        raise SignatureError(f"{algorithm}: expected a string in the form {algo.canonical_form}.")
     if media_type is not None and media_type not in algo.media_types:
         raise SignatureError(f"{algorithm}: applies to {' and '.join(algo.media_types)} only, not {media_type}.")
     return algo.normalise(value)
@@ -167,3 +167,63 @@ def table() -> list[dict]:
         }
         for a in ALGORITHMS.values()
     ]
+
+
+def value_digest(value: str) -> str:
+    """The fixed-size key under which a canonical value is looked up and kept unique."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Clean:
+    algorithm: str
+    value: str
+    quality: int | None = None
+
+    @property
+    def digest(self) -> str:
+        return value_digest(self.value)
+
+
+class SignatureSetError(ValueError):
+    """Errors of a set of signatures, one dict per row in DRF's nested shape (empty when fine)."""
+
+    def __init__(self, errors: list[dict[str, list[str]]] | str) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def clean_set(media_type: str, rows: list[dict]) -> list[Clean]:
+    """Normalise and validate an item's signatures: at least one, one per algorithm at most."""
+    if media_type not in MEDIA_TYPES:
+        raise SignatureSetError(f"media_type must be one of {', '.join(MEDIA_TYPES)}.")
+    if not rows:
+        raise SignatureSetError("An item needs at least one signature.")
+    errors: list[dict[str, list[str]]] = []
+    cleaned: list[Clean] = []
+    seen: set[str] = set()
+    for row in rows:
+        row_errors: dict[str, list[str]] = {}
+        algorithm, value, quality = row.get("algorithm"), row.get("value"), row.get("quality")
+        try:
+            get(algorithm)
+        except SignatureError as exc:
+            row_errors["algorithm"] = [str(exc)]
+        else:
+            if algorithm in seen:
+                row_errors["algorithm"] = [f"{algorithm}: only one value per algorithm per item."]
+            seen.add(algorithm)
+            try:
+                value = normalise(algorithm, value if isinstance(value, str) else None, media_type=media_type)
+            except SignatureError as exc:
+                row_errors["value"] = [str(exc)]
+            try:
+                check_quality(algorithm, quality)
+            except SignatureError as exc:
+                row_errors["quality"] = [str(exc)]
+        errors.append(row_errors)
+        if not row_errors:
+            cleaned.append(Clean(algorithm, value, quality))
+    if any(errors):
+        raise SignatureSetError(errors)
+    return cleaned

@@ -1,0 +1,71 @@
+"""Shapes of the API's input and output. Rules live in services; these only check types."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from curation import signatures
+from curation.models import MediaType, Submission
+
+
+class SignatureInput(serializers.Serializer):
+    algorithm = serializers.CharField(trim_whitespace=True)
+    value = serializers.CharField(trim_whitespace=False, max_length=signatures.VPDQ_MAX_FRAMES * 90)
+    quality = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+
+
+class SubmissionInput(serializers.Serializer):
+    media_type = serializers.ChoiceField(choices=MediaType.choices)
+    signatures = SignatureInput(many=True, allow_empty=False)
+    external_reference = serializers.CharField(max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    series = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    victim_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
+    offender_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class SignatureOutput(serializers.Serializer):
+    algorithm = serializers.CharField()
+    value = serializers.CharField()
+    quality = serializers.IntegerField(required=False)
+
+    def to_representation(self, instance):
+        data = {"algorithm": instance.algorithm, "value": instance.value}
+        if instance.quality is not None:
+            data["quality"] = instance.quality
+        return data
+
+
+class OrganisationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+
+
+class SubmissionOutput(serializers.ModelSerializer):
+    signatures = SignatureOutput(many=True)
+    organisation = OrganisationOutput()
+    criteria_set_version = serializers.IntegerField(source="criteria_set.version")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id", "status", "media_type", "signatures", "external_reference", "note", "organisation",
+            "criteria_set_version", "required_agreements", "created_at", "decided_at",
+            "series", "victim_identified", "offender_identified", "previous",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_previous"):
+            data.pop("previous")  # the link to an earlier item is for curators only
+        return data
+
+
+class HashOutput(serializers.Serializer):
+    media_type = serializers.CharField()
+    signatures = SignatureOutput(many=True)
+
+
+class HashInput(serializers.Serializer):
+    file = serializers.FileField()

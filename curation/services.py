@@ -1,0 +1,299 @@
+"""Every write to items. Each service checks permission, locks what it changes, applies the rule,
+writes the audit entry in the same transaction and leaves side effects to `on_commit`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from curation import audit, permissions, signatures
+from curation.errors import CurationError
+from curation.models import CriteriaSet, Signature, Submission
+
+MAX_REFERENCE = 200
+MAX_NOTE = 2000
+MAX_SERIES = 200
+
+
+@dataclass
+class ItemInput:
+    """What a submission consists of, from the API, the browser or a CSV file."""
+
+    media_type: str
+    signatures: list[dict]
+    external_reference: str
+    note: str = ""
+    series: str = ""
+    victim_identified: bool | None = None
+    offender_identified: bool | None = None
+
+
+@dataclass
+class Validated:
+    item: ItemInput
+    clean: list[signatures.Clean] = field(default_factory=list)
+
+
+def submission_validate(item: ItemInput) -> Validated:
+    """Normalise and check an item's fields; CurationError (400) with DRF-shaped field errors."""
+    errors: dict = {}
+    try:
+        clean = signatures.clean_set(item.media_type, item.signatures)
+    except signatures.SignatureSetError as exc:
+        clean = []
+        if isinstance(exc.errors, str):
+            key = "media_type" if item.media_type not in signatures.MEDIA_TYPES else "signatures"
+            errors[key] = [exc.errors]
+        else:
+            errors["signatures"] = exc.errors
+    reference = (item.external_reference or "").strip()
+    if not reference:
+        errors["external_reference"] = [
+            "Required: the material's identifier in the shared case database, so reviewers can view it."
+        ]
+    elif len(reference) > MAX_REFERENCE:
+        errors["external_reference"] = [f"At most {MAX_REFERENCE} characters."]
+    if len(item.note or "") > MAX_NOTE:
+        errors["note"] = [f"At most {MAX_NOTE} characters."]
+    if len(item.series or "") > MAX_SERIES:
+        errors["series"] = [f"At most {MAX_SERIES} characters."]
+    if errors:
+        raise CurationError("The submission has errors.", code="invalid", extra={"errors": errors})
+    item.external_reference = reference
+    item.note = (item.note or "").strip()
+    item.series = (item.series or "").strip()
+    return Validated(item, clean)
+
+
+def _signature_filter(clean: Iterable[signatures.Clean]) -> Q:
+    query = Q(pk__in=[])
+    for sig in clean:
+        query |= Q(algorithm=sig.algorithm, value_digest=sig.digest)
+    return query
+
+
+def _duplicate_error(existing: Submission) -> CurationError:
+    return CurationError(
+        f"A signature of this item is already in item {existing.pk} ({existing.status}).",
+        code="duplicate",
+        kind="conflict",
+        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}},
+    )
+
+
+def _active_duplicate(clean: list[signatures.Clean]) -> Submission | None:
+    hit = (
+        Signature.objects.filter(_signature_filter(clean), active=True)
+        .select_related("submission")
+        .first()
+    )
+    return hit.submission if hit else None
+
+
+def _previous_item_id(clean: list[signatures.Clean]):
+    """The newest rejected, withdrawn or retracted item sharing a signature, to link to."""
+    return (
+        Signature.objects.filter(_signature_filter(clean), active=False)
+        .order_by("-submission__created_at")
+        .values_list("submission_id", flat=True)
+        .first()
+    )
+
+
+def _new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, previous_id) -> Submission:
+    item = validated.item
+    return Submission(
+        media_type=item.media_type,
+        external_reference=item.external_reference,
+        note=item.note,
+        series=item.series,
+        victim_identified=item.victim_identified,
+        offender_identified=item.offender_identified,
+        submitter=actor,
+        organisation_id=actor.organisation_id,
+        criteria_set=criteria_set,
+        required_agreements=settings.BASELINE_REQUIRED_AGREEMENTS,
+        previous_id=previous_id,
+    )
+
+
+def _new_signatures(submission: Submission, clean: list[signatures.Clean]) -> list[Signature]:
+    return [
+        Signature(
+            submission=submission, algorithm=s.algorithm, value=s.value, value_digest=s.digest, quality=s.quality
+        )
+        for s in clean
+    ]
+
+
+def _create_change(submission: Submission, clean: list[signatures.Clean]) -> audit.Change:
+    return audit.Change(
+        "submission.create",
+        "curation.submission",
+        submission.pk,
+        {
+            "media_type": submission.media_type,
+            "algorithms": [s.algorithm for s in clean],
+            "previous": str(submission.previous_id) if submission.previous_id else None,
+        },
+    )
+
+
+def submission_create(*, actor, item: ItemInput) -> Submission:
+    if not permissions.may_submit(actor):
+        raise CurationError("Only investigators submit items.", code="forbidden", kind="forbidden")
+    validated = submission_validate(item)
+    criteria_set = CriteriaSet.objects.get(is_active=True)
+    with transaction.atomic():
+        existing = _active_duplicate(validated.clean)
+        if existing is not None:
+            raise _duplicate_error(existing)
+        submission = _new_submission(
+            actor=actor, validated=validated, criteria_set=criteria_set,
+            previous_id=_previous_item_id(validated.clean),
+        )
+        try:
+            with transaction.atomic():
+                submission.save(force_insert=True)
+                Signature.objects.bulk_create(_new_signatures(submission, validated.clean))
+        except IntegrityError:
+            # A simultaneous submission of the same signature committed first.
+            existing = _active_duplicate(validated.clean)
+            if existing is None:
+                raise
+            raise _duplicate_error(existing) from None
+        audit.record_many(actor=actor, changes=[_create_change(submission, validated.clean)])
+    return submission
+
+
+def _close(item: Submission, status: str, *, decided: bool = False) -> None:
+    """Move an item to a final status; its signatures stop blocking resubmission."""
+    now = timezone.now()
+    item.status = status
+    if decided:
+        item.decided_at = now
+    else:
+        item.closed_at = now
+    item.save(update_fields=["status", "decided_at", "closed_at"])
+    if status not in Submission.ACTIVE_STATUSES:
+        Signature.objects.filter(submission=item).update(active=False)
+
+
+def submission_withdraw(*, actor, item: Submission) -> Submission:
+    refusal = permissions.withdraw_refusal(actor, item)
+    if refusal:
+        raise CurationError(refusal, code="forbidden", kind="forbidden")
+    with transaction.atomic():
+        item = Submission.objects.select_for_update().get(pk=item.pk)
+        if item.status != Submission.Status.PENDING:
+            raise CurationError(
+                f"Only a pending item can be withdrawn; this one is {item.status}.", code="not_pending",
+                kind="conflict",
+            )
+        _close(item, Submission.Status.WITHDRAWN)
+        audit.record(actor=actor, action="submission.withdraw", obj=item)
+    return item
+
+
+@dataclass
+class ImportOutcome:
+    created: list[Submission] = field(default_factory=list)
+    # item key → [(index of the signature row or None for the whole item, message)]
+    errors: dict[str, list[tuple[int | None, str]]] = field(default_factory=dict)
+
+
+IMPORT_BATCH = 2000
+
+
+def submissions_import(*, actor, items: dict[str, ItemInput]) -> ImportOutcome:
+    """Create many items at once with the same validation, duplicate rule and audit as
+    `submission_create`, batched. An item with any error is not written; the others are."""
+    if not permissions.may_submit(actor):
+        raise CurationError("Only investigators submit items.", code="forbidden", kind="forbidden")
+    outcome = ImportOutcome()
+    valid: dict[str, Validated] = {}
+    first_holder: dict[tuple[str, str], str] = {}
+    for key, item in items.items():
+        try:
+            validated = submission_validate(item)
+        except CurationError as exc:
+            outcome.errors[key] = _flatten(exc.extra["errors"])
+            continue
+        clash = next((first_holder[(s.algorithm, s.digest)] for s in validated.clean
+                      if (s.algorithm, s.digest) in first_holder), None)
+        if clash is not None:
+            outcome.errors[key] = [(None, f"a signature repeats item {clash!r} of this file")]
+            continue
+        for s in validated.clean:
+            first_holder[(s.algorithm, s.digest)] = key
+        valid[key] = validated
+    criteria_set = CriteriaSet.objects.get(is_active=True)
+    keys = list(valid)
+    for start in range(0, len(keys), IMPORT_BATCH):
+        batch = {key: valid[key] for key in keys[start:start + IMPORT_BATCH]}
+        _import_batch(actor, batch, criteria_set, outcome)
+    return outcome
+
+
+def _flatten(errors: dict) -> list[tuple[int | None, str]]:
+    parts: list[tuple[int | None, str]] = []
+    for name, value in errors.items():
+        if name == "signatures" and isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                parts.extend((index, message) for messages in row.values() for message in messages)
+        else:
+            parts.extend((None, f"{name}: {message}") for message in value)
+    return parts
+
+
+def _lookup(batch: dict[str, Validated], *, active: bool) -> dict[tuple[str, str], Signature]:
+    digests = {s.digest for v in batch.values() for s in v.clean}
+    found: dict[tuple[str, str], Signature] = {}
+    rows = (
+        Signature.objects.filter(value_digest__in=digests, active=active)
+        .select_related("submission")
+        .order_by("submission__created_at")
+    )
+    for sig in rows.iterator(chunk_size=5000):
+        found[(sig.algorithm, sig.value_digest)] = sig  # newest wins for previous links
+    return found
+
+
+def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: ImportOutcome) -> None:
+    active = _lookup(batch, active=True)
+    inactive = _lookup(batch, active=False)
+    submissions, sigs, changes = [], [], []
+    for key, validated in list(batch.items()):
+        hit = next((active[(s.algorithm, s.digest)] for s in validated.clean
+                    if (s.algorithm, s.digest) in active), None)
+        if hit is not None:
+            outcome.errors[key] = [(None, str(_duplicate_error(hit.submission)))]
+            del batch[key]
+            continue
+        previous = next((inactive[(s.algorithm, s.digest)].submission_id for s in validated.clean
+                         if (s.algorithm, s.digest) in inactive), None)
+        submission = _new_submission(actor=actor, validated=validated, criteria_set=criteria_set,
+                                     previous_id=previous)
+        submissions.append(submission)
+        sigs.extend(_new_signatures(submission, validated.clean))
+        changes.append(_create_change(submission, validated.clean))
+    try:
+        with transaction.atomic():
+            Submission.objects.bulk_create(submissions)
+            Signature.objects.bulk_create(sigs, batch_size=5000)
+            audit.record_many(actor=actor, changes=changes)
+    except IntegrityError:
+        # Someone submitted one of these signatures meanwhile: fall back to one at a time, which
+        # reports exactly which items clash.
+        for key, validated in batch.items():
+            try:
+                outcome.created.append(submission_create(actor=actor, item=validated.item))
+            except CurationError as exc:
+                outcome.errors[key] = [(None, exc.message)]
+        return
+    outcome.created.extend(submissions)

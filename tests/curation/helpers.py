@@ -1,0 +1,37 @@
+"""Synthetic signatures for tests: unique, well-formed values with no relation to any material."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+
+_counter = itertools.count(1)
+
+
+def fake(algorithm: str, seed: int | None = None) -> str:
+    n = next(_counter) if seed is None else seed
+    digest = hashlib.sha512(f"{algorithm}-{n}".encode()).hexdigest()
+    lengths = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
+    if algorithm in lengths:
+        return digest[: lengths[algorithm]]
+    if algorithm == "photodna":
+        raw = (hashlib.sha512(f"p{n}".encode()).digest() * 3)[:144]
+        return base64.b64encode(raw).decode()
+    if algorithm == "vpdq":
+        return f'["{digest[:64]},90,0.000","{digest[64:128]},88,1.000"]'
+    raise ValueError(algorithm)
+
+
+def item_payload(media_type: str = "image", algorithms=("md5", "sha256"), **extra) -> dict:
+    sigs = [{"algorithm": a, "value": fake(a)} for a in algorithms]
+    for sig in sigs:
+        if sig["algorithm"] == "pdq":
+            sig["quality"] = 90
+    return {"media_type": media_type, "signatures": sigs, "external_reference": "ICSE-IMG-0001", **extra}
+
+
+# CI clones the repository with shared/ beside it, as it is here.
+from pathlib import Path  # noqa: E402
+
+TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
