@@ -1,9 +1,18 @@
+from accounts.models import Role
 from accounts.navigation import links_for
-from accounts.permissions import roles_of
+from accounts.permissions import has_role, roles_of
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_links": links_for(user), "user_roles": sorted(roles_of(user))}
+    from curation import notices, selectors  # curation builds on accounts, not the reverse
+
+    badges = {"notices": notices.unread_count(user)}
+    if has_role(user, Role.REVIEWER):
+        badges["review-queue"] = selectors.review_queue_for(user).count()
+    links = links_for(user)
+    for link in links:
+        link["badge"] = badges.get(link["name"]) or 0
+    return {"nav_links": links, "user_roles": sorted(roles_of(user))}

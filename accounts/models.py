@@ -53,6 +53,10 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="members", null=True, blank=False
     )
+    # Opt-in: the service runs on closed networks where mail may not exist.
+    email_digest = models.BooleanField(
+        default=False, help_text="Send at most one email an hour when the review queue has new items."
+    )
 
     objects = UserManager()
 

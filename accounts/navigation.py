@@ -23,8 +23,10 @@ LINKS: tuple[Link, ...] = (
     Link("Submissions", "submission-list", (Role.INVESTIGATOR, Role.CURATOR)),
     Link("Review queue", "review-queue", (Role.REVIEWER,)),
     Link("Releases", "release-list", (Role.CURATOR, Role.PARTNER)),
+    Link("Criteria", "criteria-admin", (Role.ADMINISTRATOR,)),
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
+    Link("Notices", "notices", ()),
     Link("API tokens", "tokens", ()),
     Link("API docs", "api-docs", ()),
 )

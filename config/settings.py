@@ -200,6 +200,10 @@ LOGGING = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "baseline@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+# The address people reach the service at, for links in emails.
+BASELINE_SITE_URL = env_str("BASELINE_SITE_URL", "http://127.0.0.1:8000")
 
 # Baseline's own settings (DESIGN.md section 6).
 BASELINE_REQUIRED_AGREEMENTS = env_int("BASELINE_REQUIRED_AGREEMENTS", 3, minimum=3)

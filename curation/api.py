@@ -13,7 +13,16 @@ from config.api import Pagination
 from curation import media, permissions, selectors, services, signatures
 from curation.errors import CurationError
 from curation.models import Submission
-from curation.serializers import HashInput, HashOutput, SubmissionInput, SubmissionOutput
+from curation.serializers import (
+    HashInput,
+    HashOutput,
+    RecuseInput,
+    ReviewInput,
+    ReviewOutput,
+    ReviewResult,
+    SubmissionInput,
+    SubmissionOutput,
+)
 from curation.uploads import max_upload_bytes, upload_too_large
 
 
@@ -147,3 +156,58 @@ class SubmissionWithdrawView(APIView):
         services.submission_withdraw(actor=request.user, item=item)
         return _item_response(request, visible_item(request, item_id))
 
+
+
+class ReviewQueueView(APIView):
+    """Pending items the caller may review, oldest first."""
+
+    permission_classes = [HasRole.of(Role.REVIEWER)]
+
+    @extend_schema(responses=SubmissionOutput(many=True))
+    def get(self, request):
+        items = selectors.with_details(selectors.review_queue_for(request.user))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(SubmissionOutput(page, many=True).data)
+
+
+def _item_for_review(request, item_id) -> Submission:
+    """Reviews and recusals: only reviewers; a missing item is 404, eligibility is the service's."""
+    if not has_role(request.user, Role.REVIEWER):
+        raise PermissionDenied("Only reviewers review items.")
+    item = Submission.objects.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("No such item.")
+    return item
+
+
+class ReviewsView(APIView):
+    @extend_schema(request=ReviewInput, responses={201: ReviewResult})
+    def post(self, request, item_id):
+        item = _item_for_review(request, item_id)
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_record(actor=request.user, item=item, answers=data.validated_data["answers"],
+                                        comment=data.validated_data["comment"])
+        item.refresh_from_db(fields=["status"])
+        return Response({"verdict": review.verdict, "submission_status": item.status}, status=201)
+
+    @extend_schema(responses=ReviewOutput(many=True))
+    def get(self, request, item_id):
+        item = visible_item(request, item_id)
+        allowed = permissions.may_see_reviews(request.user, item)
+        if allowed is None:
+            raise NotFound("No such item, or it is not visible to you.")  # blind: same answer as unknown
+        if not allowed:
+            raise PermissionDenied("Only the item's reviewers and curators see its reviews.")
+        return Response(ReviewOutput(selectors.reviews_of(item), many=True).data)
+
+
+class RecuseView(APIView):
+    @extend_schema(request=RecuseInput, responses={204: None})
+    def post(self, request, item_id):
+        item = _item_for_review(request, item_id)
+        data = RecuseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.review_recuse(actor=request.user, item=item, reason=data.validated_data["reason"])
+        return Response(status=204)

@@ -164,3 +164,78 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.value[:16]}"
+
+
+class Review(models.Model):
+    """One reviewer's judgement of one item. Invisible to everyone while the item is pending."""
+
+    class Verdict(models.TextChoices):
+        AGREE = "agree", "Meets the criteria"
+        DISAGREE = "disagree", "Does not meet the criteria"
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    answers = models.JSONField()
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "reviewer"], name="review_one_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review of {self.submission_id} by {self.reviewer_id}"
+
+
+class Recusal(models.Model):
+    """A reviewer steps aside from an item. Never counted as a "no"."""
+
+    class Reason(models.TextChoices):
+        CONFLICT_OF_INTEREST = "conflict_of_interest", "Conflict of interest"
+        CANNOT_ACCESS_MATERIAL = "cannot_access_material", "Cannot access the material"
+        OTHER = "other", "Other"
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="recusals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "reviewer"], name="recusal_one_per_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recusal from {self.submission_id} by {self.reviewer_id}"
+
+
+class Notice(models.Model):
+    """An in-app notification. Written only about decided items, so it can never reveal a vote."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, related_name="+")
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_unread")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DigestState(models.Model):
+    """When a reviewer's last review-queue email went out, and whether one is scheduled."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"digest state of {self.user_id}"

@@ -6,11 +6,15 @@ an invisible item is a 404 everywhere. Actions on a visible item are then checke
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role
 from accounts.permissions import has_role, roles_of
-from curation.models import Submission
+from curation.models import Recusal, Review, Submission
+
+DECIDED = (Submission.Status.APPROVED, Submission.Status.REJECTED, Submission.Status.RETRACTED)
 
 
 def may_list_submissions(user) -> bool:
@@ -21,16 +25,68 @@ def may_submit(user) -> bool:
     return has_role(user, Role.INVESTIGATOR)
 
 
+def review_queue_condition(user) -> Q:
+    """Pending items `user` may review: never their own organisation's, never one they reviewed or
+    recused from. It depends on nothing other reviewers did (DESIGN.md section 4)."""
+    mine = Q(submission=OuterRef("pk"), reviewer=user)
+    return (
+        Q(status=Submission.Status.PENDING)
+        & ~Q(submitter=user)
+        & ~Q(organisation_id=user.organisation_id)
+        & ~Exists(Review.objects.filter(mine))
+        & ~Exists(Recusal.objects.filter(mine))
+    )
+
+
 def submissions_visible_to(user) -> QuerySet[Submission]:
-    """Curators see every item; investigators their organisation's. Reviewers are added by the
-    review feature (items queued for them or that they reviewed)."""
+    """Curators see every item; investigators their organisation's; reviewers the items queued for
+    them and those they reviewed."""
     roles = roles_of(user)
     items = Submission.objects.all()
     if Role.CURATOR in roles:
         return items
+    condition = Q(pk__in=[])
     if Role.INVESTIGATOR in roles:
-        return items.filter(organisation_id=user.organisation_id)
-    return items.none()
+        condition |= Q(organisation_id=user.organisation_id)
+    if Role.REVIEWER in roles:
+        reviewed = Review.objects.filter(submission=OuterRef("pk"), reviewer=user)
+        condition |= review_queue_condition(user) | Q(Exists(reviewed))
+    return items.filter(condition)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    code: str
+    kind: str  # "forbidden" (403) or "conflict" (409)
+
+
+def review_refusal(user, item: Submission) -> Refusal | None:
+    """Why `user` may not review (or recuse from) `item` now; None when they may. Services ask
+    again under the item's lock, so a race cannot slip between the check and the write."""
+    if not has_role(user, Role.REVIEWER):
+        return Refusal("Only reviewers review items.", "forbidden", "forbidden")
+    if item.submitter_id == user.pk:
+        return Refusal("Nobody reviews their own submission.", "own_submission", "forbidden")
+    if item.organisation_id == user.organisation_id:
+        return Refusal("Reviewers never review their own organisation's items.", "own_organisation", "forbidden")
+    if Recusal.objects.filter(submission=item, reviewer=user).exists():
+        return Refusal("You recused yourself from this item.", "recused", "forbidden")
+    if Review.objects.filter(submission=item, reviewer=user).exists():
+        return Refusal("You have already reviewed this item.", "already_reviewed", "conflict")
+    if item.status != Submission.Status.PENDING:
+        return Refusal("This item is no longer pending; it takes no more reviews.", "not_pending", "conflict")
+    return None
+
+
+def may_see_reviews(user, item: Submission) -> bool | None:
+    """None while the item is undecided (answer 404: blind review); else whether `user` may see
+    its reviews (curators and the item's own reviewers)."""
+    if item.status not in DECIDED:
+        return None
+    return has_role(user, Role.CURATOR) or (
+        has_role(user, Role.REVIEWER) and Review.objects.filter(submission=item, reviewer=user).exists()
+    )
 
 
 def withdraw_refusal(user, item: Submission) -> str | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from accounts.models import Role, User
+from accounts.permissions import has_role
 from curation import permissions
-from curation.models import CriteriaSet, Signature, Submission
+from curation.models import AuditEntry, CriteriaSet, Review, Signature, Submission
 
 
 def active_criteria_set() -> CriteriaSet:
@@ -28,3 +30,36 @@ def submission_list_for(user, *, status: str | None = None) -> QuerySet[Submissi
 def submission_for(user, item_id) -> Submission | None:
     """The item if `user` may see it, else None (callers answer 404)."""
     return with_details(permissions.submissions_visible_to(user)).filter(pk=item_id).first()
+
+
+def review_queue_for(user) -> QuerySet[Submission]:
+    """Pending items the reviewer may review, oldest first."""
+    if not has_role(user, Role.REVIEWER):
+        return Submission.objects.none()
+    return Submission.objects.filter(permissions.review_queue_condition(user)).order_by("created_at", "id")
+
+
+def digest_recipients_for(item: Submission) -> QuerySet:
+    """Opted-in, active reviewers outside the item's organisation, with an email address."""
+    return (
+        User.objects.filter(
+            role_grants__role=Role.REVIEWER, is_active=True, organisation__is_active=True, email_digest=True,
+        )
+        .exclude(organisation_id=item.organisation_id)
+        .exclude(email="")
+        .distinct()
+    )
+
+
+def reviews_of(item: Submission) -> QuerySet[Review]:
+    return Review.objects.filter(submission=item).select_related("reviewer", "organisation").order_by("created_at")
+
+
+STATUS_ACTIONS = ("submission.create", "submission.approve", "submission.reject", "submission.withdraw",
+                  "submission.retract")
+
+
+def status_history(item: Submission) -> QuerySet[AuditEntry]:
+    """The item's status changes from the audit log (never its review entries: blind review)."""
+    return AuditEntry.objects.filter(object_type="curation.submission", object_id=str(item.pk),
+                                     action__in=STATUS_ACTIONS).order_by("seq")

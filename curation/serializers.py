@@ -69,3 +69,26 @@ class HashOutput(serializers.Serializer):
 
 class HashInput(serializers.Serializer):
     file = serializers.FileField()
+
+
+class ReviewInput(serializers.Serializer):
+    answers = serializers.JSONField()
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ReviewResult(serializers.Serializer):
+    verdict = serializers.CharField()
+    submission_status = serializers.CharField()
+
+
+class RecuseInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=["conflict_of_interest", "cannot_access_material", "other"])
+
+
+class ReviewOutput(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    organisation = OrganisationOutput()
+    verdict = serializers.CharField()
+    answers = serializers.DictField(child=serializers.BooleanField())
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()

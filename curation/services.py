@@ -3,6 +3,7 @@ writes the audit entry in the same transaction and leaves side effects to `on_co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -11,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from curation import audit, permissions, signatures
+from accounts.models import Role
+from accounts.permissions import has_role
+from curation import audit, notices, permissions, signatures, workflow
 from curation.errors import CurationError
-from curation.models import CriteriaSet, Signature, Submission
+from curation.models import CriteriaSet, Criterion, Recusal, Review, Signature, Submission
 
 MAX_REFERENCE = 200
 MAX_NOTE = 2000
@@ -168,6 +171,7 @@ def submission_create(*, actor, item: ItemInput) -> Submission:
                 raise
             raise _duplicate_error(existing) from None
         audit.record_many(actor=actor, changes=[_create_change(submission, validated.clean)])
+        notices.schedule_digests(submission)
     return submission
 
 
@@ -297,3 +301,111 @@ def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: Imp
                 outcome.errors[key] = [(None, exc.message)]
         return
     outcome.created.extend(submissions)
+
+
+def _refuse(refusal: permissions.Refusal) -> CurationError:
+    return CurationError(refusal.message, code=refusal.code, kind=refusal.kind)
+
+
+def review_record(*, actor, item: Submission, answers: dict, comment: str = "") -> Review:
+    """Record a review, then apply the rule; concurrent reviews of one item serialise on its lock,
+    so exactly the reviews that reach the decision count and later ones are refused."""
+    refusal = permissions.review_refusal(actor, item)
+    if refusal is not None and refusal.kind == "forbidden":
+        raise _refuse(refusal)  # cheap early answer; everything is checked again under the lock
+    comment = (comment or "").strip()
+    if len(comment) > MAX_NOTE:
+        raise CurationError(f"At most {MAX_NOTE} characters.", code="invalid", field="comment")
+    with transaction.atomic():
+        item = Submission.objects.select_for_update().select_related("criteria_set").get(pk=item.pk)
+        refusal = permissions.review_refusal(actor, item)
+        if refusal is not None:
+            raise _refuse(refusal)
+        keys = list(item.criteria_set.criteria.order_by("position").values_list("key", flat=True))
+        try:
+            verdict = workflow.verdict_for(answers, keys)
+        except workflow.AnswersError as exc:
+            raise CurationError(
+                "The answers do not match the item's criteria.", code="invalid",
+                extra={"errors": {"answers": [f"{k}: {m}" for k, m in exc.errors.items()]}},
+            ) from None
+        review = Review.objects.create(
+            submission=item, reviewer=actor, organisation_id=actor.organisation_id, verdict=verdict,
+            answers={k: answers[k] for k in keys}, comment=comment,
+        )
+        audit.record(actor=actor, action="review.record", obj=item,
+                     details={"review_id": review.pk, "verdict": verdict})
+        _apply_rule(item)
+    return review
+
+
+def _apply_rule(item: Submission) -> None:
+    """Decide the (locked) item if its reviews now say so."""
+    counted = [
+        workflow.CountedReview(verdict, org)
+        for verdict, org in Review.objects.filter(submission=item).values_list("verdict", "organisation_id")
+    ]
+    status = workflow.next_status(
+        counted, required_agreements=item.required_agreements,
+        min_organisations=settings.BASELINE_MIN_REVIEWER_ORGANISATIONS,
+    )
+    if status == Submission.Status.PENDING:
+        return
+    _close(item, status, decided=True)
+    agreements = sum(1 for r in counted if r.verdict == workflow.AGREE)
+    audit.record(actor=None, action=f"submission.{'approve' if status == 'approved' else 'reject'}", obj=item,
+                 details={"reviews": len(counted), "agreements": agreements})
+    notices.item_decided(item)
+
+
+def review_recuse(*, actor, item: Submission, reason: str) -> Recusal:
+    if reason not in Recusal.Reason.values:
+        raise CurationError(f"reason must be one of {', '.join(Recusal.Reason.values)}.", code="invalid",
+                            field="reason")
+    with transaction.atomic():
+        item = Submission.objects.select_for_update().get(pk=item.pk)
+        refusal = permissions.review_refusal(actor, item)
+        if refusal is not None:
+            raise _refuse(refusal)
+        recusal = Recusal.objects.create(submission=item, reviewer=actor, reason=reason)
+        audit.record(actor=actor, action="review.recuse", obj=item, details={"reason": reason})
+    return recusal
+
+
+def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
+    """Publish a new criteria-set version; new items use it, existing items keep theirs."""
+    if actor is not None and not has_role(actor, Role.ADMINISTRATOR):
+        raise CurationError("Only administrators publish criteria.", code="forbidden", kind="forbidden")
+    errors = _criteria_errors(criteria)
+    if errors:
+        raise CurationError("The criteria have errors.", code="invalid", field="criteria",
+                            extra={"errors": {"criteria": errors}})
+    with transaction.atomic():
+        current = CriteriaSet.objects.select_for_update().filter(is_active=True).first()
+        latest = CriteriaSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
+        if current is not None:
+            current.is_active = False
+            current.save(update_fields=["is_active"])
+        new = CriteriaSet.objects.create(version=latest + 1, is_active=True, created_by=actor)
+        Criterion.objects.bulk_create(
+            Criterion(criteria_set=new, key=key, question=question, position=i)
+            for i, (key, question) in enumerate(criteria)
+        )
+        audit.record(actor=actor, action="criteria.publish", obj=new,
+                     details={"version": new.version, "criteria": [{"key": k, "question": q} for k, q in criteria]})
+    return new
+
+
+def _criteria_errors(criteria: list[tuple[str, str]]) -> list[str]:
+    errors = []
+    if not criteria:
+        errors.append("A criteria set needs at least one criterion.")
+    keys = [key for key, _ in criteria]
+    for key, question in criteria:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
+            errors.append(f"{key!r}: a key is lower-case letters, digits and underscores, starting with a letter.")
+        if not question.strip() or len(question) > 500:
+            errors.append(f"{key!r}: a question is 1 to 500 characters.")
+    if len(set(keys)) != len(keys):
+        errors.append("Each key may appear only once.")
+    return errors

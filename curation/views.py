@@ -132,8 +132,11 @@ def submission_detail(request, item_id):
     item = selectors.submission_for(request.user, item_id)
     if item is None:
         raise Http404
+    is_curator = has_role(request.user, Role.CURATOR)
     return render(request, "curation/submission_detail.html", {
         "item": item,
+        "reviews": selectors.reviews_of(item) if permissions.may_see_reviews(request.user, item) else None,
+        "history": selectors.status_history(item).select_related("actor") if is_curator else None,
         "may_withdraw": item.status == Submission.Status.PENDING
         and permissions.withdraw_refusal(request.user, item) is None,
         "show_previous": has_role(request.user, Role.CURATOR),

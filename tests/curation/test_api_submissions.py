@@ -91,11 +91,17 @@ def test_list_shows_the_own_organisations_items_to_investigators_and_all_to_cura
     assert api(personas.curator).get(f"/api/v1/submissions/{theirs}/").status_code == 200
 
 
-@pytest.mark.parametrize("user", ["reviewer", "partner", "admin", "outsider"])
+@pytest.mark.parametrize("user", ["partner", "admin", "outsider"])
 def test_other_roles_cannot_list_or_see_items(personas, api, user):
     item = create(api, personas.investigator).json()["id"]
     assert api(getattr(personas, user)).get("/api/v1/submissions/").status_code == 403
     assert api(getattr(personas, user)).get(f"/api/v1/submissions/{item}/").status_code == 404
+
+
+def test_reviewers_see_only_items_queued_for_them_and_cannot_list(personas, api):
+    item = create(api, personas.investigator).json()["id"]
+    assert api(personas.reviewer).get("/api/v1/submissions/").status_code == 403
+    assert api(personas.reviewer).get(f"/api/v1/submissions/{item}/").status_code == 200
 
 
 def test_list_filters_by_status_and_paginates(personas, api):

@@ -105,7 +105,7 @@ def test_item_page_offers_withdraw_only_to_the_submitter(personas, client):
     assert item.status == "pending"
 
 
-@pytest.mark.parametrize("user", ["reviewer", "partner", "admin", "outsider"])
+@pytest.mark.parametrize("user", ["partner", "admin", "outsider"])
 def test_other_roles_get_403_or_404_on_item_pages(personas, client, user):
     client.force_login(personas.investigator)
     client.post("/submit/", form(sig_md5=fake("md5")))
