@@ -16,7 +16,7 @@ TEST_ENV := DEBUG=false \
 venv: $(STAMP)
 
 $(STAMP): requirements/base.txt requirements/dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	rm -f $(VENV)/.installed-*; touch $(STAMP)

@@ -35,3 +35,22 @@ def item_payload(media_type: str = "image", algorithms=("md5", "sha256"), **extr
 from pathlib import Path  # noqa: E402
 
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+
+YES = {"real_child": True, "under_13": True, "sexual_abuse": True}
+NO_UNDER_13 = {"real_child": True, "under_13": False, "sexual_abuse": True}
+
+
+def make_item(user, **overrides):
+    from curation import services
+
+    payload = item_payload(**overrides)
+    return services.submission_create(actor=user, item=services.ItemInput(**payload))
+
+
+def agree(item, *reviewers, comment=""):
+    from curation import services
+
+    for reviewer in reviewers:
+        services.review_record(actor=reviewer, item=item, answers=dict(YES), comment=comment)
+    item.refresh_from_db()
+    return item
