@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -25,6 +25,8 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The organisation's members as a group, so django-guardian can hold its object grants (feeds).
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, null=True, editable=False, related_name="+")
 
     class Meta:
         ordering = ["name"]

@@ -24,6 +24,7 @@ LINKS: tuple[Link, ...] = (
     Link("Review queue", "review-queue", (Role.REVIEWER,)),
     Link("Releases", "release-list", (Role.CURATOR, Role.PARTNER)),
     Link("Criteria", "criteria-admin", (Role.ADMINISTRATOR,)),
+    Link("Entitlements", "entitlements", (Role.ADMINISTRATOR,)),
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
     Link("Notices", "notices", ()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,6 +46,7 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
         try:
             with transaction.atomic():
                 org = Organisation.objects.create(name=name, country=country, kind=kind)
+                organisation_group(org)
         except IntegrityError:
             raise CurationError(
                 f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name"
@@ -52,6 +54,14 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
         audit.record(actor=actor, action="organisation.create", obj=org,
                      details={"name": name, "country": country, "kind": kind})
     return org
+
+
+def organisation_group(org: Organisation) -> Group:
+    """The group that holds the organisation's django-guardian grants (its feeds)."""
+    if org.group_id is None:
+        org.group, _ = Group.objects.get_or_create(name=f"organisation:{org.pk}")
+        org.save(update_fields=["group"])
+    return org.group
 
 
 def user_create(

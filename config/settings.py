@@ -217,7 +217,23 @@ if not DEBUG and not BASELINE_REQUIRE_MFA:
     raise ImproperlyConfigured("BASELINE_REQUIRE_MFA can be false only in development (DEBUG=true).")
 BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
+# Release files go through Django's storage API: a local directory by default; in production any
+# storage every host shares (an S3-compatible backend from django-storages, or a shared volume).
+STORAGES["exports"] = {
+    "BACKEND": env_str("BASELINE_EXPORT_STORAGE", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": {"location": str(BASELINE_EXPORT_ROOT)}
+    if env_str("BASELINE_EXPORT_STORAGE") is None
+    else {},
+}
 BASELINE_SIGNING_KEY_FILE = env_str("BASELINE_SIGNING_KEY_FILE")
+if DEBUG and BASELINE_SIGNING_KEY_FILE is None:
+    BASELINE_SIGNING_KEY_FILE = str(VAR_DIR / "signing_key.pem")  # generated on first use
+if not DEBUG and (BASELINE_SIGNING_KEY_FILE is None or not Path(BASELINE_SIGNING_KEY_FILE).is_file()):
+    raise ImproperlyConfigured(
+        "BASELINE_SIGNING_KEY_FILE must name the Ed25519 private key file that signs releases "
+        f"(got {BASELINE_SIGNING_KEY_FILE!r}). Generate one with: "
+        "openssl genpkey -algorithm ed25519 -out signing_key.pem && chmod 600 signing_key.pem"
+    )
 BASELINE_TOKEN_DAYS = env_int("BASELINE_TOKEN_DAYS", 90, minimum=1)
 
 # Uploads never touch the disk and never exceed the limit (curation/uploads.py).

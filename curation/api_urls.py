@@ -1,6 +1,6 @@
 from django.urls import path
 
-from curation import api
+from curation import api, release_api
 
 urlpatterns = [
     path("algorithms/", api.AlgorithmsView.as_view(), name="api-algorithms"),
@@ -12,4 +12,14 @@ urlpatterns = [
     path("submissions/<uuid:item_id>/reviews/", api.ReviewsView.as_view(), name="api-submission-reviews"),
     path("submissions/<uuid:item_id>/recuse/", api.RecuseView.as_view(), name="api-submission-recuse"),
     path("review-queue/", api.ReviewQueueView.as_view(), name="api-review-queue"),
+    path("submissions/<uuid:item_id>/retract/", release_api.RetractView.as_view(), name="api-submission-retract"),
+    path("releases/", release_api.ReleaseListView.as_view(), name="api-releases"),
+    path("releases/latest/", release_api.ReleaseLatestView.as_view(), name="api-release-latest"),
+    path("releases/<int:version>/", release_api.ReleaseDetailView.as_view(), name="api-release"),
+    path("releases/<int:version>/files/<slug:file_format>/", release_api.ReleaseFileView.as_view(),
+         name="api-release-file"),
+    path("releases/<int:version>/manifest/", release_api.ManifestView.as_view(), name="api-release-manifest"),
+    path("releases/<int:version>/signature/", release_api.SignatureView.as_view(), name="api-release-signature"),
+    path("releases/<int:version>/delta/", release_api.DeltaView.as_view(), name="api-release-delta"),
+    path("signing-keys/", release_api.SigningKeysView.as_view(), name="api-signing-keys"),
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from guardian.shortcuts import get_objects_for_group
 
 from accounts.models import Role
 from accounts.permissions import has_role, roles_of
-from curation.models import Recusal, Review, Submission
+from curation.models import Feed, Recusal, Release, Review, Submission
 
 DECIDED = (Submission.Status.APPROVED, Submission.Status.REJECTED, Submission.Status.RETRACTED)
 
@@ -94,3 +95,36 @@ def withdraw_refusal(user, item: Submission) -> str | None:
     if item.submitter_id != user.pk or not has_role(user, Role.INVESTIGATOR):
         return "Only the investigator who submitted an item can withdraw it."
     return None
+
+
+# Releases.
+
+def may_publish(user) -> bool:
+    return has_role(user, Role.CURATOR)
+
+
+def may_retract(user) -> bool:
+    return has_role(user, Role.CURATOR)
+
+
+def may_see_releases(user) -> bool:
+    return bool(roles_of(user) & {Role.CURATOR, Role.PARTNER})
+
+
+def releases_visible_to(user) -> QuerySet[Release]:
+    """Curators see every release (building and failed too); partners the published ones."""
+    if has_role(user, Role.CURATOR):
+        return Release.objects.all()
+    if has_role(user, Role.PARTNER):
+        return Release.objects.filter(status=Release.Status.PUBLISHED)
+    return Release.objects.none()
+
+
+def entitled_feeds(user) -> frozenset[str]:
+    """Curators may fetch every feed; a partner the feeds granted to its organisation."""
+    if has_role(user, Role.CURATOR):
+        return frozenset({Feed.STANDARD, Feed.PHOTODNA})
+    if not has_role(user, Role.PARTNER) or user.organisation.group_id is None:
+        return frozenset()
+    feeds = get_objects_for_group(user.organisation.group, "curation.download_feed", klass=Feed)
+    return frozenset(feeds.values_list("name", flat=True))

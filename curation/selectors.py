@@ -63,3 +63,27 @@ def status_history(item: Submission) -> QuerySet[AuditEntry]:
     """The item's status changes from the audit log (never its review entries: blind review)."""
     return AuditEntry.objects.filter(object_type="curation.submission", object_id=str(item.pk),
                                      action__in=STATUS_ACTIONS).order_by("seq")
+
+
+def approved_not_yet_released() -> int:
+    """Approved items the next release will add."""
+    from curation.models import Release, ReleaseMember
+
+    latest = Release.objects.filter(status=Release.Status.PUBLISHED).order_by("-version").first()
+    approved = Submission.objects.filter(status=Submission.Status.APPROVED)
+    if latest is None:
+        return approved.count()
+    listed = ReleaseMember.objects.filter(release=latest).values("submission_id")
+    return approved.exclude(pk__in=listed).count()
+
+
+def feeds_of(organisation) -> set[str]:
+    from guardian.shortcuts import get_objects_for_group
+
+    from curation.models import Feed
+
+    organisation.refresh_from_db(fields=["group"])  # the grant may have created the group meanwhile
+    if organisation.group_id is None:
+        return set()
+    return set(get_objects_for_group(organisation.group, "curation.download_feed", klass=Feed)
+               .values_list("name", flat=True))

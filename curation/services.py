@@ -16,7 +16,7 @@ from accounts.models import Role
 from accounts.permissions import has_role
 from curation import audit, notices, permissions, signatures, workflow
 from curation.errors import CurationError
-from curation.models import CriteriaSet, Criterion, Recusal, Review, Signature, Submission
+from curation.models import CriteriaSet, Criterion, Feed, Recusal, Review, Signature, Submission
 
 MAX_REFERENCE = 200
 MAX_NOTE = 2000
@@ -409,3 +409,46 @@ def _criteria_errors(criteria: list[tuple[str, str]]) -> list[str]:
     if len(set(keys)) != len(keys):
         errors.append("Each key may appear only once.")
     return errors
+
+
+def item_retract(*, actor, item: Submission, reason: str) -> Submission:
+    """A curator takes an approved item off the list; the next release removes it."""
+    if not permissions.may_retract(actor):
+        raise CurationError("Only curators retract items.", code="forbidden", kind="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CurationError("A reason is required.", code="invalid", field="reason")
+    if len(reason) > 500:
+        raise CurationError("At most 500 characters.", code="invalid", field="reason")
+    with transaction.atomic():
+        item = Submission.objects.select_for_update().get(pk=item.pk)
+        if item.status != Submission.Status.APPROVED:
+            raise CurationError(f"Only an approved item can be retracted; this one is {item.status}.",
+                                code="not_approved", kind="conflict")
+        item.retraction_reason = reason
+        item.save(update_fields=["retraction_reason"])
+        _close(item, Submission.Status.RETRACTED)
+        audit.record(actor=actor, action="submission.retract", obj=item, details={"reason": reason})
+    return item
+
+
+def feed_grant(*, actor, organisation, feed_name: str, revoke: bool = False) -> None:
+    """Entitle a partner organisation to a feed (or take the entitlement back), audited."""
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    from accounts.services import organisation_group
+
+    if actor is not None and not has_role(actor, Role.ADMINISTRATOR):
+        raise CurationError("Only administrators manage entitlements.", code="forbidden", kind="forbidden")
+    feed = Feed.objects.filter(name=feed_name).first()
+    if feed is None:
+        known = ", ".join(Feed.objects.values_list("name", flat=True))
+        raise CurationError(f"Unknown feed {feed_name!r}; feeds are {known}.", code="invalid", field="feed")
+    if organisation.kind != organisation.Kind.PARTNER:
+        raise CurationError(f"{organisation.name} is not a partner organisation.", code="not_partner",
+                            kind="conflict")
+    with transaction.atomic():
+        group = organisation_group(organisation)
+        (remove_perm if revoke else assign_perm)("curation.download_feed", group, feed)
+        audit.record(actor=actor, action="feed.revoke" if revoke else "feed.grant", obj=organisation,
+                     details={"feed": feed.name})

@@ -30,3 +30,12 @@ def review_digest_send(user_id: int) -> bool:
     if user is None:
         return False
     return notices.send_digest(user, selectors.review_queue_for(user).count())
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def release_build(release_id: int) -> str:
+    """Build and publish a release. Late acknowledgement: if the worker dies the broker hands the
+    task to another worker, and every step of the build is safe to run again."""
+    from curation.releases import release_build as build
+
+    return build(release_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from curation import review_views, views
+from curation import release_views, review_views, views
 
 urlpatterns = [
     path("submit/", views.submission_create, name="submission-create"),
@@ -12,4 +12,9 @@ urlpatterns = [
     path("reviews/<uuid:item_id>/recuse/", review_views.review_recuse, name="review-recuse"),
     path("notices/", review_views.notice_list, name="notices"),
     path("criteria/", review_views.criteria_admin, name="criteria-admin"),
+    path("submissions/<uuid:item_id>/retract/", release_views.item_retract, name="submission-retract"),
+    path("releases/", release_views.release_list, name="release-list"),
+    path("releases/publish/", release_views.release_publish, name="release-publish"),
+    path("releases/<int:version>/", release_views.release_detail, name="release-detail"),
+    path("entitlements/", release_views.entitlements, name="entitlements"),
 ]

@@ -139,7 +139,8 @@ def submission_detail(request, item_id):
         "history": selectors.status_history(item).select_related("actor") if is_curator else None,
         "may_withdraw": item.status == Submission.Status.PENDING
         and permissions.withdraw_refusal(request.user, item) is None,
-        "show_previous": has_role(request.user, Role.CURATOR),
+        "show_previous": is_curator,
+        "may_retract": is_curator and item.status == Submission.Status.APPROVED,
     })
 
 

@@ -74,3 +74,14 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def export_storage(tmp_path, settings):
+    """Each test writes release files to its own directory (a real file system)."""
+    location = tmp_path / "exports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+    return location

@@ -13,6 +13,7 @@ GOOD = {
     "SECRET_KEY": "x" * 50,
     "ALLOWED_HOSTS": "baseline.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/baseline",
+    "BASELINE_SIGNING_KEY_FILE": os.environ["BASELINE_SIGNING_KEY_FILE"],  # the suite's key (tests/settings.py)
 }
 
 
@@ -50,6 +51,8 @@ def test_good_production_settings_load():
         ({"BASELINE_MAX_UPLOAD_MB": "0"}, "BASELINE_MAX_UPLOAD_MB must be at least 1"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with postgres:// or sqlite:///"),
         ({"DATABASE_URL": "postgres://127.0.0.1:5432/"}, "a postgres URL needs a database name"),
+        ({"BASELINE_SIGNING_KEY_FILE": None}, "BASELINE_SIGNING_KEY_FILE must name the Ed25519 private key"),
+        ({"BASELINE_SIGNING_KEY_FILE": "/nonexistent/key.pem"}, "BASELINE_SIGNING_KEY_FILE must name"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_clear_message(overrides, message):

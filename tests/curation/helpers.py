@@ -54,3 +54,18 @@ def agree(item, *reviewers, comment=""):
         services.review_record(actor=reviewer, item=item, answers=dict(YES), comment=comment)
     item.refresh_from_db()
     return item
+
+
+def approved_item(personas, **overrides):
+    """An item taken through three real reviews."""
+    return agree(make_item(personas.investigator, **overrides), *personas.reviewers[:3])
+
+
+def publish(actor=None, note=""):
+    """Request a release and run its build task for real; the published Release."""
+    from curation import releases, tasks
+
+    release = releases.release_request(actor=actor, note=note)
+    tasks.release_build(release.pk)
+    release.refresh_from_db()
+    return release

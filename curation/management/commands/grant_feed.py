@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Organisation
+from curation.errors import CurationError
+from curation.services import feed_grant
+
+
+class Command(BaseCommand):
+    help = "Entitle a partner organisation to a feed (standard or photodna); --revoke takes it back."
+
+    def add_arguments(self, parser):
+        parser.add_argument("organisation")
+        parser.add_argument("feed")
+        parser.add_argument("--revoke", action="store_true")
+
+    def handle(self, *args, organisation, feed, revoke, **options):
+        org = Organisation.objects.filter(name=organisation).first()
+        if org is None:
+            raise CommandError(f"No organisation named {organisation!r}.")
+        try:
+            feed_grant(actor=None, organisation=org, feed_name=feed, revoke=revoke)
+        except CurationError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(f"{org.name}: {'revoked' if revoke else 'granted'} the {feed} feed.")

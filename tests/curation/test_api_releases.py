@@ -1,0 +1,184 @@
+import base64
+import hashlib
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from curation import releases, services, signing
+from curation.errors import CurationError
+from curation.models import Download, Release
+from tests.curation.helpers import approved_item, publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(personas):
+    approved_item(personas, algorithms=("md5", "sha256", "photodna"))
+    approved_item(personas, algorithms=("sha1",))
+    return publish(personas.curator)
+
+
+@pytest.fixture
+def standard_partner(personas):
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    return personas.partner
+
+
+def test_curators_request_a_build_with_202(personas, api):
+    approved_item(personas)
+    response = api(personas.curator).post("/api/v1/releases/", {"note": "weekly"}, format="json")
+    assert response.status_code == 202
+    assert response.json() == {"version": 1, "status": "building"}
+    again = api(personas.curator).post("/api/v1/releases/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "build_running"
+
+
+@pytest.mark.parametrize("user", ["investigator", "reviewer", "partner", "admin", "outsider"])
+def test_only_curators_publish_through_the_api(personas, api, user):
+    assert api(getattr(personas, user)).post("/api/v1/releases/", {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("user", ["investigator", "reviewer", "admin", "outsider"])
+def test_everyone_else_gets_403_on_releases(personas, api, published, user):
+    client = api(getattr(personas, user))
+    for path in ("/api/v1/releases/", "/api/v1/releases/latest/", "/api/v1/releases/1/",
+                 "/api/v1/releases/1/files/csv/", "/api/v1/releases/1/manifest/", "/api/v1/releases/1/signature/",
+                 "/api/v1/releases/1/delta/?since=1", "/api/v1/signing-keys/"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_a_partner_sees_published_releases_and_only_its_feeds_files(personas, api, published, standard_partner):
+    body = api(standard_partner).get("/api/v1/releases/1/").json()
+    assert set(body) == {"version", "status", "created_at", "published_at", "item_count", "signature_counts",
+                         "added", "removed", "previous_version", "files"}
+    assert body["status"] == "published" and body["item_count"] == 2
+    formats = {f["format"] for f in body["files"]}
+    assert "photodna" not in formats and "vics" not in formats and "csv" in formats
+    csv_file = next(f for f in body["files"] if f["format"] == "csv")
+    assert csv_file["url"] == "http://testserver/api/v1/releases/1/files/csv/"
+    assert api(standard_partner).get("/api/v1/releases/latest/").json()["version"] == 1
+
+
+def test_partners_download_only_their_feeds(personas, api, published, standard_partner):
+    client = api(standard_partner)
+    response = client.get("/api/v1/releases/1/files/csv/")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    record = published.files.get(format="csv")
+    assert hashlib.sha256(data).hexdigest() == record.sha256
+    assert response["ETag"] == f'"{record.sha256}"'
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="baseline-v1.csv"' in response["Content-Disposition"]
+    denied = client.get("/api/v1/releases/1/files/photodna/")
+    assert denied.status_code == 403 and "photodna feed" in denied.json()["detail"]
+    assert client.get("/api/v1/releases/1/files/nonsense/").status_code == 404
+    not_modified = client.get("/api/v1/releases/1/files/csv/", HTTP_IF_NONE_MATCH=f'"{record.sha256}"')
+    assert not_modified.status_code == 304
+
+
+def test_a_partner_without_entitlement_gets_no_files(personas, api, published):
+    client = api(personas.partner)
+    assert client.get("/api/v1/releases/1/").json()["files"] == []
+    assert client.get("/api/v1/releases/1/files/csv/").status_code == 403
+
+
+def test_every_download_is_logged(personas, api, published, standard_partner):
+    client = api(standard_partner)
+    client.get("/api/v1/releases/1/files/md5/")
+    client.get("/api/v1/releases/1/manifest/")
+    client.get("/api/v1/releases/1/signature/")
+    logged = list(Download.objects.order_by("created_at").values_list("file", "user__username", "address"))
+    assert logged == [("md5", "partner", "127.0.0.1"), ("manifest", "partner", "127.0.0.1"),
+                      ("signature", "partner", "127.0.0.1")]
+    from curation.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="release.download").count() == 3
+
+
+def test_manifest_signature_and_keys_verify_offline(personas, api, published, standard_partner):
+    client = api(standard_partner)
+    manifest = client.get("/api/v1/releases/1/manifest/").content
+    assert manifest == bytes(published.manifest)
+    sig = client.get("/api/v1/releases/1/signature/").json()
+    keys = client.get("/api/v1/signing-keys/").json()
+    key = next(k for k in keys if k["key_id"] == sig["key_id"])
+    assert sig["algorithm"] == "ed25519" and key["active"] is True and key["algorithm"] == "ed25519"
+    assert signing.verify(base64.b64decode(key["public_key"]), manifest, sig["signature"])
+    entries = {f["format"]: f for f in json.loads(manifest)["files"]}
+    data = b"".join(client.get("/api/v1/releases/1/files/sha1/").streaming_content)
+    assert (len(data), hashlib.sha256(data).hexdigest()) == (entries["sha1"]["size"], entries["sha1"]["sha256"])
+
+
+def test_partners_see_nothing_unpublished(personas, api, published, standard_partner):
+    releases.release_request(actor=personas.curator)  # v2 building
+    client = api(standard_partner)
+    assert client.get("/api/v1/releases/2/").status_code == 404
+    assert [r["version"] for r in client.get("/api/v1/releases/").json()["results"]] == [1]
+    curator = api(personas.curator).get("/api/v1/releases/").json()["results"]
+    assert [(r["version"], r["status"]) for r in curator] == [(2, "building"), (1, "published")]
+    assert api(personas.curator).get("/api/v1/releases/2/files/csv/").status_code == 404
+
+
+def test_delta_since_an_earlier_version(personas, api, published, standard_partner):
+    item = approved_item(personas, algorithms=("md5",))
+    publish(personas.curator)
+    services.item_retract(actor=personas.curator, item=item, reason="r")
+    publish(personas.curator)
+    client = api(standard_partner)
+    response = client.get("/api/v1/releases/3/delta/?since=1")
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    assert text == "change,item_id,media_type,algorithm,value\n"  # added in 2, removed in 3: no net change
+    text = b"".join(client.get("/api/v1/releases/2/delta/?since=1").streaming_content).decode()
+    assert f"added,{item.pk},image,md5," in text
+    from curation.models import ReleaseDelta
+
+    client.get("/api/v1/releases/3/delta/?since=1")
+    assert ReleaseDelta.objects.count() == 2  # made on request, then kept
+    for bad in ("", "?since=3", "?since=4", "?since=0", "?since=x"):
+        assert client.get(f"/api/v1/releases/3/delta/{bad}").status_code == 400, bad
+
+
+def test_retract_through_the_api(personas, api, published):
+    item = published.members.first().submission
+    assert api(personas.partner).post(f"/api/v1/submissions/{item.pk}/retract/", {"reason": "x"},
+                                      format="json").status_code == 403
+    assert api(personas.curator).post(f"/api/v1/submissions/{item.pk}/retract/", {}, format="json").status_code == 400
+    response = api(personas.curator).post(f"/api/v1/submissions/{item.pk}/retract/", {"reason": "wrong hash"},
+                                          format="json")
+    assert response.status_code == 200 and response.json()["status"] == "retracted"
+    again = api(personas.curator).post(f"/api/v1/submissions/{item.pk}/retract/", {"reason": "x"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "not_approved"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_publish_requests_give_one_build(personas):
+    for _ in range(5):
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def request(barrier=barrier, outcomes=outcomes):
+            try:
+                barrier.wait()
+                releases.release_request(actor=personas.curator)
+                outcomes.append("requested")
+            except CurationError as exc:
+                outcomes.append(exc.code)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=request) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(outcomes) == ["build_running", "requested"], outcomes
+        assert Release.objects.filter(status="building").count() == 1
+        building = Release.objects.get(status="building")
+        from curation import tasks
+
+        assert tasks.release_build(building.pk) == "published"
+    assert list(Release.objects.order_by("version").values_list("version", flat=True)) == [1, 2, 3, 4, 5]

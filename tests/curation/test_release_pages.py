@@ -1,0 +1,80 @@
+import pytest
+
+from curation import services
+from curation.models import Release
+from tests.curation.helpers import approved_item, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_curator_publishes_from_the_browser(personas, client, django_capture_on_commit_callbacks):
+    approved_item(personas)
+    client.force_login(personas.curator)
+    page = client.get("/releases/").content.decode()
+    assert "1 approved item not yet listed" in page and "Publish the next release" in page
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/releases/publish/", {"note": "first"}, follow=True)
+    assert "Release 1 requested" in response.content.decode()
+    assert len(callbacks) == 1  # the build task is queued after commit
+    building = client.get("/releases/").content.decode()
+    assert "Building release 1" in building and 'http-equiv="refresh"' in building
+    from curation import tasks
+
+    tasks.release_build(Release.objects.get().pk)
+    done = client.get("/releases/").content.decode()
+    assert "status-published" in done and 'http-equiv="refresh"' not in done
+
+
+def test_a_partner_sees_download_buttons_for_its_feeds_only(personas, client):
+    approved_item(personas, algorithms=("md5", "photodna"))
+    publish(personas.curator)
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    client.force_login(personas.partner)
+    page = client.get("/releases/1/").content.decode()
+    assert "/api/v1/releases/1/files/csv/" in page and "/api/v1/releases/1/files/photodna/" not in page
+    assert "Verify offline" in page and "Publish the next release" not in page
+    response = client.get("/api/v1/releases/1/files/csv/")  # the button works with the browser session
+    assert response.status_code == 200
+
+
+def test_partners_do_not_see_building_releases_in_the_browser(personas, client):
+    from curation import releases
+
+    releases.release_request(actor=personas.curator)
+    client.force_login(personas.partner)
+    assert client.get("/releases/1/").status_code == 404
+    assert "No release has been published yet" in client.get("/releases/").content.decode()
+
+
+@pytest.mark.parametrize("user", ["investigator", "reviewer", "admin"])
+def test_release_pages_are_for_curators_and_partners(personas, client, user):
+    client.force_login(getattr(personas, user))
+    assert client.get("/releases/").status_code == 403
+    assert client.post("/releases/publish/").status_code == 403
+
+
+def test_curators_retract_from_the_item_page(personas, client):
+    item = approved_item(personas)
+    client.force_login(personas.curator)
+    assert "Retract this item" in client.get(f"/submissions/{item.pk}/").content.decode()
+    client.post(f"/submissions/{item.pk}/retract/", {"reason": ""})
+    item.refresh_from_db()
+    assert item.status == "approved"
+    client.post(f"/submissions/{item.pk}/retract/", {"reason": "wrong file"})
+    item.refresh_from_db()
+    assert item.status == "retracted"
+
+
+def test_administrators_manage_entitlements_on_a_page(personas, client):
+    client.force_login(personas.admin)
+    org = personas.partner.organisation
+    page = client.get("/entitlements/").content.decode()
+    assert "Example Networks" in page and "Grant photodna to Example Networks" in page
+    client.post("/entitlements/", {"organisation": org.pk, "feed": "photodna", "action": "grant"})
+    from curation.selectors import feeds_of
+
+    assert feeds_of(org) == {"photodna"}
+    client.post("/entitlements/", {"organisation": org.pk, "feed": "photodna", "action": "revoke"})
+    assert feeds_of(org) == set()
+    client.force_login(personas.curator)
+    assert client.get("/entitlements/").status_code == 403
