@@ -55,4 +55,16 @@ def bench_import() -> dict:
     }
 
 
-ALL = {"import": bench_import}
+def bench_release_small() -> dict:
+    from bench.releases import bench_release
+
+    return bench_release(100_000)
+
+
+def bench_release_large() -> dict:
+    from bench.releases import bench_release
+
+    return bench_release(1_000_000)
+
+
+ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large}

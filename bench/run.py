@@ -41,6 +41,17 @@ def setup_django() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnop")
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
     os.environ.pop("CELERY_BROKER_URL", None)  # builds run in process, measured directly
+    os.environ.setdefault("BASELINE_EXPORT_ROOT", str(ROOT / "var" / "bench-exports"))
+    key = ROOT / "var" / "bench-signing-key.pem"
+    if not key.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key.parent.mkdir(exist_ok=True)
+        key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        key.chmod(0o600)
+    os.environ.setdefault("BASELINE_SIGNING_KEY_FILE", str(key))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 

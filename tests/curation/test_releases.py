@@ -307,3 +307,40 @@ def test_releases_carry_signatures_only(personas):
         data = read(release, record.format)
         assert not [s for s in secrets if s in data], record.format
     assert not [s for s in secrets if s in bytes(release.manifest)]
+
+
+def test_threatexchange_matches_a_near_duplicate_photo_against_a_release(personas, threatexchange_signal_types,
+                                                                         tmp_path):
+    """What `threatexchange match photo x.jpg` does with our file as a local_file collaboration:
+    read the list with its own parser, hash a photo with its own PDQ hasher, look it up in its index."""
+    from threatexchange.exchanges.impl.file_api import FileCollaborationConfig, LocalFileSignalExchangeAPI
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    from curation import media
+    from tests.curation.helpers import TESTDATA
+
+    original = (TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg").read_bytes()
+    pdq, quality = media.pdq_from_image_bytes(original)
+    item = approved_item(personas, algorithms=("md5",))
+    from curation.models import Signature
+    from curation.signatures import value_digest
+
+    Signature.objects.create(submission=item, algorithm="pdq", value=pdq, value_digest=value_digest(pdq),
+                             quality=quality)
+    approved_item(personas, algorithms=("pdq",))  # an unrelated listed hash
+    release = publish(personas.curator)
+    path = tmp_path / "baseline.threatexchange.txt"
+    path.write_bytes(read(release, "threatexchange"))
+
+    collab = FileCollaborationConfig(name="baseline", filename=str(path))
+    api = LocalFileSignalExchangeAPI.for_collab(collab)
+    updates: dict = {}
+    for delta in api.fetch_iter(threatexchange_signal_types, None):
+        updates.update(delta.updates)
+    listed = api.naive_convert_to_signal_type(threatexchange_signal_types, collab, updates)[PdqSignal]
+    index = PdqSignal.get_index_cls().build([(value, value) for value in listed])
+
+    for edited in ("blur-a-lot.jpg", "shrink-a-lot.jpg", "high-contrast.jpg"):
+        query = PdqSignal.hash_from_file(TESTDATA / "pdq" / "bridge-mods" / edited)
+        assert [match.metadata for match in index.query(query)] == [pdq], edited
+    assert index.query(PdqSignal.hash_from_file(TESTDATA / "pdq" / "reference" / "q0746.jpg")) == []

@@ -1,0 +1,139 @@
+"""Release builds at scale: load N approved signatures, publish, change 1%, publish again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNATURES_PER_ITEM = 4  # md5, sha1, sha256, pdq
+
+
+def _people():
+    from bench.benchmarks import _people as people
+
+    return people()
+
+
+def _copy_rows(table: str, columns: list[str], rows) -> None:
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def load_approved(count_items: int, *, offset: int = 0) -> list[str]:
+    """Insert approved items with four synthetic signatures each, straight into the tables."""
+    from curation.models import CriteriaSet, Signature, Submission
+
+    user = _people()
+    criteria = CriteriaSet.objects.get(is_active=True)
+    now = "2026-01-01 00:00:00+00"
+    ids = [str(uuid.UUID(int=offset + n + 1)) for n in range(count_items)]
+    _copy_rows(Submission._meta.db_table,
+               ["id", "status", "media_type", "external_reference", "note", "submitter_id", "organisation_id",
+                "criteria_set_id", "required_agreements", "series", "created_at", "decided_at",
+                "retraction_reason"],
+               ((i, "approved", "image", "BENCH", "", user.pk, user.organisation_id, criteria.pk, 3, "", now, now, "")
+                for i in ids))
+
+    def signatures():
+        for i in ids:
+            seed = i.encode()
+            for algorithm, value in (("md5", hashlib.md5(seed).hexdigest()),  # noqa: S324 - synthetic
+                                     ("sha1", hashlib.sha1(seed).hexdigest()),  # noqa: S324
+                                     ("sha256", hashlib.sha256(seed).hexdigest()),
+                                     ("pdq", hashlib.sha256(b"pdq" + seed).hexdigest())):
+                quality = 90 if algorithm == "pdq" else None
+                yield i, algorithm, value, hashlib.sha256(value.encode()).hexdigest(), quality, True
+
+    _copy_rows(Signature._meta.db_table, ["submission_id", "algorithm", "value", "value_digest", "quality", "active"],
+               signatures())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return ids
+
+
+def build_in_child(release_id: int) -> dict:
+    env = dict(os.environ)
+    command = [sys.executable, str(ROOT / "bench" / "build_child.py"), str(release_id)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def publish_measured() -> dict:
+    from django.db import transaction
+
+    from curation import releases
+    from curation.models import Release
+
+    with transaction.atomic():  # as release_request does, minus queueing: the child builds it
+        release = releases._next_release(None, "bench")
+    figures = build_in_child(release.pk)
+    release = Release.objects.get(pk=release.pk)
+    figures.update(version=release.version, item_count=release.item_count, added=release.added,
+                   removed=release.removed,
+                   bytes={f.format: f.size for f in release.files.all()})
+    return figures
+
+
+def copy_floor(version: int) -> float:
+    """A plain COPY of the csv rows to nowhere: the floor a build could reach for one file."""
+    from curation.models import Release, ReleaseMember, Signature, Submission
+
+    release = Release.objects.get(version=version)
+    m, s, i = ReleaseMember._meta.db_table, Signature._meta.db_table, Submission._meta.db_table
+    # Table names and an integer id only.
+    sql = (f"COPY (SELECT m.submission_id, i.media_type, s.algorithm, s.value, m.added_in_version FROM {m} m "  # noqa: S608
+           f"JOIN {i} i ON i.id = m.submission_id JOIN {s} s ON s.submission_id = m.submission_id "
+           f"WHERE m.release_id = {release.pk} ORDER BY m.submission_id, s.algorithm COLLATE \"C\") TO STDOUT")
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for _ in copy:
+            pass
+    return round(time.perf_counter() - start, 2)
+
+
+def change_one_percent(ids: list[str], offset: int) -> dict:
+    """Retract 1% of the listed items and approve as many new ones."""
+    from curation.models import Signature, Submission
+
+    n = len(ids) // 100
+    start = time.perf_counter()
+    retract = ids[:: 100][:n]
+    Submission.objects.filter(pk__in=retract).update(status="retracted", retraction_reason="bench")
+    Signature.objects.filter(submission_id__in=retract).update(active=False)
+    load_approved(n, offset=offset)
+    return {"retracted": len(retract), "approved": n, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def bench_release(signatures: int) -> dict:
+    from curation.models import Download, Release, ReleaseDelta, ReleaseFile, ReleaseMember, Signature, Submission
+
+    tables = [model._meta.db_table for model in (Download, ReleaseDelta, ReleaseFile, ReleaseMember, Release,
+                                                 Signature, Submission)]
+    with connection.cursor() as cursor:  # each size starts from an empty list
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+    items = signatures // SIGNATURES_PER_ITEM
+    offset = {100_000: 10_000_000, 1_000_000: 20_000_000}.get(signatures, 30_000_000)
+    start = time.perf_counter()
+    ids = load_approved(items, offset=offset)
+    load = round(time.perf_counter() - start, 2)
+    first = publish_measured()
+    floor = copy_floor(first["version"])
+    change = change_one_percent(ids, offset + items)
+    second = publish_measured()
+    return {
+        "signatures": signatures, "load_seconds": load, "first_build": first,
+        "copy_floor_csv_seconds": floor, "change": change, "second_build": second,
+        "targets": "each build under 90 s, peak RSS under 300 MB, RSS flat with list size",
+    }
