@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 
 from accounts.models import Role
@@ -11,7 +12,9 @@ class BaselineAdminSite(admin.AdminSite):
     site_title = "Baseline admin"
 
     def has_permission(self, request) -> bool:
-        return has_role(request.user, Role.ADMINISTRATOR)
+        # The second factor is required here too, even if a middleware were removed.
+        verified = not settings.BASELINE_REQUIRE_MFA or request.user.is_verified()
+        return has_role(request.user, Role.ADMINISTRATOR) and verified
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

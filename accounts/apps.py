@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
 
+    def ready(self) -> None:
+        from accounts import signals  # noqa: F401 - connects the sign-in audit receivers
+
 
 class BaselineAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -16,3 +16,11 @@ def navigation(request):
     for link in links:
         link["badge"] = badges.get(link["name"]) or 0
     return {"nav_links": links, "user_roles": sorted(roles_of(user))}
+
+
+def banner(request):
+    from django.conf import settings
+
+    if not settings.BASELINE_REQUIRE_MFA:
+        return {"settings_banner": "Development mode: two-factor sign-in is turned off (BASELINE_REQUIRE_MFA=false)."}
+    return {}

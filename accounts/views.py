@@ -57,3 +57,12 @@ def token_revoke(request, pk: int):
     except CurationError as exc:
         messages.error(request, exc.message)
     return redirect("tokens")
+
+
+def locked_out(request, *args, **kwargs):
+    """django-axes lockout: the same words whether or not the account exists."""
+    from django.contrib.auth.forms import AuthenticationForm
+
+    return render(request, "registration/login.html", {
+        "form": AuthenticationForm(request), "locked_out": True,
+    }, status=429)

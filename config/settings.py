@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "accounts",
     "curation",
 ]
@@ -64,8 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.RequireSecondFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.banner",
             ],
         },
     },
@@ -98,6 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before checking them
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -239,3 +250,39 @@ BASELINE_TOKEN_DAYS = env_int("BASELINE_TOKEN_DAYS", 90, minimum=1)
 # Uploads never touch the disk and never exceed the limit (curation/uploads.py).
 FILE_UPLOAD_HANDLERS = ["curation.uploads.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file form fields
+
+# Two-factor sign-in (django-otp). Authenticator apps show this name.
+OTP_TOTP_ISSUER = "Baseline"
+
+# Sign-in lockout (django-axes): five failures for one username from one address lock that pair
+# for an hour. The lockout page says the same whether or not the account exists.
+AXES_FAILURE_LIMIT = env_int("BASELINE_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): everything from this origin, no inline scripts anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# API throttling per token (accounts/throttling.py); bulk clients get their own token.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.TokenRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "token": env_str("BASELINE_API_RATE", "3000/hour"),
+    "anon": "120/hour",
+}
+if not DEBUG:
+    SECURE_HSTS_PRELOAD = False  # closed networks: preload lists do not apply
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # ...so the preload hint is deliberately declined

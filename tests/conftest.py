@@ -85,3 +85,19 @@ def export_storage(tmp_path, settings):
         "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
     }
     return location
+
+
+@pytest.fixture
+def client():
+    """Signed-in test sessions have passed the second factor (tests/accounts/test_mfa.py covers it)."""
+    from tests.clients import VerifiedClient
+
+    return VerifiedClient()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters and lockouts live in the cache (Redis under `make test`): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()

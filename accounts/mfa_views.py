@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts import mfa
+from curation.errors import CurationError
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()) and target.startswith("/"):
+        return target
+    return reverse("home")
+
+
+class SignInView(auth_views.LoginView):
+    """Username and password first; then the second factor, or enrolment if there is none yet."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        super().form_valid(form)
+        if not settings.BASELINE_REQUIRE_MFA:
+            return redirect(_next(self.request))
+        target = "mfa-verify" if mfa.has_device(form.get_user()) else "mfa-enrol"
+        return redirect(f"{reverse(target)}?next={_next(self.request)}")
+
+
+@login_required
+def verify(request):
+    if request.user.is_verified():
+        return redirect(_next(request))
+    if not mfa.has_device(request.user):
+        return redirect("mfa-enrol")
+    error = None
+    if request.method == "POST":
+        error = mfa.verify(request, request.POST.get("token", ""))
+        if error is None:
+            return redirect(_next(request))
+    return render(request, "accounts/mfa_verify.html", {"error": error, "next": _next(request)},
+                  status=400 if error else 200)
+
+
+@login_required
+def enrol(request):
+    if mfa.has_device(request.user) and not request.user.is_verified():
+        return redirect("mfa-verify")  # a second factor exists: prove it before replacing it
+    device = mfa.pending_device(request.user)
+    error = None
+    if request.method == "POST":
+        try:
+            codes = mfa.enrol_confirm(request, device, request.POST.get("token", ""))
+        except CurationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Two-factor sign-in is on.")
+            return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": _next(request)})
+    return render(request, "accounts/mfa_enrol.html", {
+        "qr": mfa.qr_svg(device), "secret": mfa.secret_base32(device), "error": error, "next": _next(request),
+    }, status=400 if error else 200)

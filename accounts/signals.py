@@ -1,0 +1,36 @@
+"""Sign-in events go to the audit log. Django reports them by signal; each is recorded in its own
+transaction (signing in changes only the session and `last_login`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.dispatch import receiver
+
+from curation import audit
+
+
+def _address(request) -> str:
+    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+
+
+@receiver(user_logged_in)
+def signed_in(sender, request, user, **kwargs):
+    with transaction.atomic():
+        audit.record(actor=user, action="auth.sign_in", obj=user, details={"address": _address(request)})
+
+
+@receiver(user_logged_out)
+def signed_out(sender, request, user, **kwargs):
+    if user is not None:
+        with transaction.atomic():
+            audit.record(actor=user, action="auth.sign_out", obj=user)
+
+
+@receiver(user_login_failed)
+def sign_in_failed(sender, credentials, request=None, **kwargs):
+    # The attempted username is kept (truncated) to investigate attacks; never the password.
+    username = str(credentials.get("username", ""))[:150]
+    with transaction.atomic():
+        audit.record(actor=None, action="auth.sign_in_failed", object_type="accounts.user", object_id=username,
+                     details={"address": _address(request)})
