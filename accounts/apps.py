@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the sign-in audit receivers
+        from accounts import schema, signals  # noqa: F401 - sign-in audit receivers, OpenAPI token scheme
 
 
 class BaselineAdminConfig(admin_apps.AdminConfig):

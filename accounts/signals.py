@@ -29,8 +29,12 @@ def signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def sign_in_failed(sender, credentials, request=None, **kwargs):
-    # The attempted username is kept (truncated) to investigate attacks; never the password.
-    username = str(credentials.get("username", ""))[:150]
+    # The attempted username is kept only when such an account exists: what was typed may be a
+    # password in the wrong field, and the log is append-only.
+    from accounts.models import User
+
+    typed = str(credentials.get("username", ""))[:150]
+    username = typed if User.objects.filter(username=typed).exists() else "(no such account)"
     with transaction.atomic():
         audit.record(actor=None, action="auth.sign_in_failed", object_type="accounts.user", object_id=username,
                      details={"address": _address(request)})

@@ -247,6 +247,10 @@ if not DEBUG and (BASELINE_SIGNING_KEY_FILE is None or not Path(BASELINE_SIGNING
     )
 BASELINE_TOKEN_DAYS = env_int("BASELINE_TOKEN_DAYS", 90, minimum=1)
 
+# Release files: readable by the service's own user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
 # Uploads never touch the disk and never exceed the limit (curation/uploads.py).
 FILE_UPLOAD_HANDLERS = ["curation.uploads.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file form fields

@@ -155,6 +155,6 @@ def verify(entries: Iterator[AuditEntry] | None = None) -> tuple[int, Break | No
             return count, Break(entry.seq, entry.pk, "content does not match its hash (edited)")
         prev_hash, expected_seq = entry.hash, expected_seq + 1
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and count and (head.seq != expected_seq - 1 or head.hash != prev_hash):
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return count, Break(head.seq, 0, "the newest entries were removed (head does not match)")
     return count, None

@@ -110,6 +110,8 @@ class Submission(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="+")
     required_agreements = models.PositiveSmallIntegerField()
+    # Fixed when submitted, like required_agreements: a later settings change never alters the rule.
+    min_reviewer_organisations = models.PositiveSmallIntegerField(default=2, db_default=2)
     previous = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resubmissions",
         help_text="An earlier rejected, withdrawn or retracted item with a signature in common.",

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from config.api import Pagination
 from curation import downloads, permissions, releases, selectors, services
-from curation.models import Release, SigningKey
+from curation.models import Feed, Release, SigningKey
 from curation.serializers import ReleaseOutput, SubmissionOutput
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
@@ -138,6 +138,8 @@ class DeltaView(APIView):
                    responses={(200, "text/csv"): bytes})
     def get(self, request, version: int):
         release = _published(request, version)
+        if Feed.STANDARD not in permissions.entitled_feeds(request.user):
+            raise PermissionDenied("Your organisation is not entitled to the standard feed.")
         raw = request.query_params.get("since", "")
         if not raw.isdigit():
             return Response({"since": ["A published version number below this one is required."]}, status=400)

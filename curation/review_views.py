@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import has_role
-from curation import selectors, services
+from curation import audit, selectors, services
 from curation.errors import CurationError
 from curation.models import Notice, Recusal, Submission
 
@@ -91,8 +91,11 @@ def review_recuse(request, item_id):
 def notice_list(request):
     if request.method == "POST":
         if "email_digest" in request.POST:
-            request.user.email_digest = request.POST["email_digest"] == "on"
-            request.user.save(update_fields=["email_digest"])
+            with transaction.atomic():
+                request.user.email_digest = request.POST["email_digest"] == "on"
+                request.user.save(update_fields=["email_digest"])
+                audit.record(actor=request.user, action="user.email_digest", obj=request.user,
+                             details={"on": request.user.email_digest})
             messages.success(request, "Email preference saved.")
         with transaction.atomic():
             Notice.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())

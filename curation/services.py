@@ -121,6 +121,7 @@ def _new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, p
         organisation_id=actor.organisation_id,
         criteria_set=criteria_set,
         required_agreements=settings.BASELINE_REQUIRED_AGREEMENTS,
+        min_reviewer_organisations=settings.BASELINE_MIN_REVIEWER_ORGANISATIONS,
         previous_id=previous_id,
     )
 
@@ -347,7 +348,7 @@ def _apply_rule(item: Submission) -> None:
     ]
     status = workflow.next_status(
         counted, required_agreements=item.required_agreements,
-        min_organisations=settings.BASELINE_MIN_REVIEWER_ORGANISATIONS,
+        min_organisations=item.min_reviewer_organisations,
     )
     if status == Submission.Status.PENDING:
         return

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from curation import release_views, review_views, views
+from curation import audit_views, release_views, review_views, views
 
 urlpatterns = [
     path("submit/", views.submission_create, name="submission-create"),
@@ -17,4 +17,6 @@ urlpatterns = [
     path("releases/publish/", release_views.release_publish, name="release-publish"),
     path("releases/<int:version>/", release_views.release_detail, name="release-detail"),
     path("entitlements/", release_views.entitlements, name="entitlements"),
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/export.csv", audit_views.audit_export, name="audit-export"),
 ]

@@ -69,3 +69,14 @@ def test_development_needs_no_secret_and_may_turn_mfa_off(tmp_path):
 
 def test_raising_required_agreements_is_allowed():
     assert load(BASELINE_REQUIRED_AGREEMENTS="5").returncode == 0
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_"))}
+    env.update(GOOD, SECRET_KEY="k3Y-" + "".join(chr(65 + (i * 7) % 26) for i in range(60)),
+               DJANGO_SETTINGS_MODULE="config.settings")
+    env.pop("SECURE_SSL_REDIRECT", None)
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -182,3 +182,13 @@ def test_two_simultaneous_publish_requests_give_one_build(personas):
 
         assert tasks.release_build(building.pk) == "published"
     assert list(Release.objects.order_by("version").values_list("version", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_the_delta_needs_the_standard_feed(personas, api, published):
+    publish(personas.curator)
+    client = api(personas.partner)
+    assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 403
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="photodna")
+    assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 403
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 200

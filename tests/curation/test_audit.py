@@ -108,3 +108,10 @@ def test_the_database_refuses_updates_and_deletes_of_audit_entries(personas):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(statement, [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.action"
+
+
+def test_deleting_every_entry_is_detected(personas):
+    write_entries(personas)
+    tamper("DELETE FROM curation_auditentry", [])
+    code, message = verify_command()
+    assert code == 1 and "removed" in message

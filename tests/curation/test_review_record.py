@@ -105,6 +105,17 @@ def test_answers_must_match_the_items_criteria(personas):
     assert not Review.objects.exists() and not AuditEntry.objects.filter(action="review.record").exists()
 
 
+def test_the_organisation_minimum_is_fixed_on_the_item_when_submitted(personas):
+    with override_settings(BASELINE_MIN_REVIEWER_ORGANISATIONS=3):
+        item = make_item(personas.investigator)
+    assert item.min_reviewer_organisations == 3
+    org = personas.reviewers[0].organisation
+    same_org = UserFactory(username="rhine9", organisation=org, roles=[Role.REVIEWER])
+    item = agree(item, personas.reviewers[0], same_org, personas.reviewers[1])  # two organisations
+    assert item.status == "pending"
+    assert agree(item, personas.reviewers[2]).status == "approved"
+
+
 @override_settings(BASELINE_MIN_REVIEWER_ORGANISATIONS=2)
 def test_agreements_from_one_organisation_are_not_enough(personas):
     org = personas.reviewers[0].organisation

@@ -1,0 +1,56 @@
+import csv
+import io
+
+import pytest
+
+from curation import services
+from tests.curation.helpers import NO_UNDER_13, YES, make_item
+
+pytestmark = pytest.mark.django_db
+
+
+def export(client, query=""):
+    response = client.get(f"/audit/export.csv{query}")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_administrators_filter_the_audit_log(personas, client):
+    make_item(personas.investigator, external_reference="X")
+    client.force_login(personas.admin)
+    page = client.get("/audit/?action=submission.").content.decode()
+    assert "submission.create" in page and "role.grant" not in page
+    assert "submission.create" not in client.get("/audit/?action=role.").content.decode()
+    assert client.get("/audit/?since=yesterday").status_code == 400
+
+
+@pytest.mark.parametrize("user", ["investigator", "reviewer", "curator", "partner"])
+def test_only_administrators_read_the_audit_log(personas, client, user):
+    client.force_login(getattr(personas, user))
+    assert client.get("/audit/").status_code == 403
+    assert client.get("/audit/export.csv").status_code == 403
+
+
+def test_the_export_respects_blind_review(personas, client):
+    item = make_item(personas.investigator)
+    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES), comment="c")
+    services.review_recuse(actor=personas.reviewers[1], item=item, reason="other")
+    client.force_login(personas.admin)
+    rows = export(client, f"?object_id={item.pk}")
+    assert [r["action"] for r in rows] == ["submission.create"]  # no trace of the review or the recusal
+    page = client.get(f"/audit/?object_id={item.pk}").content.decode()
+    assert "review." not in page and "reviewer1" not in page
+    services.review_record(actor=personas.reviewers[2], item=item, answers=dict(NO_UNDER_13))
+    rows = export(client, f"?object_id={item.pk}")
+    assert [r["action"] for r in rows] == ["submission.reject", "review.record", "review.recuse", "review.record",
+                                           "submission.create"]
+    assert rows[1]["actor"] == "reviewer3" and '"verdict": "disagree"' in rows[1]["details"]
+
+
+def test_exports_are_audited_and_show_no_sequence_or_hashes(personas, client):
+    client.force_login(personas.admin)
+    rows = export(client)
+    assert set(rows[0]) == {"created_at", "actor", "organisation", "action", "object_type", "object_id", "details"}
+    from curation.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="audit.export", actor=personas.admin).count() == 1
