@@ -14,6 +14,7 @@ django.setup()
 
 from curation.releases import release_build  # noqa: E402
 
+
 def peak_rss_mb() -> float:
     # VmHWM is this process's own high-water mark; ru_maxrss would carry the parent's over exec.
     for line in Path("/proc/self/status").read_text().splitlines():
