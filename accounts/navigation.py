@@ -26,6 +26,7 @@ LINKS: tuple[Link, ...] = (
     Link("Criteria", "criteria-admin", (Role.ADMINISTRATOR,)),
     Link("Entitlements", "entitlements", (Role.ADMINISTRATOR,)),
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
+    Link("Organisations", "admin-organisations", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
     Link("Notices", "notices", ()),
     Link("API tokens", "tokens", ()),

@@ -186,3 +186,63 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
         audit.record(actor=actor, action="token.revoke", obj=token,
                      details={"user_id": token.user_id, "prefix": token.prefix})
     return token
+
+
+def _require_admin(actor) -> None:
+    if actor is not None and not permissions.has_role(actor, Role.ADMINISTRATOR):
+        raise CurationError("Only administrators do this.", code="forbidden", kind="forbidden")
+
+
+def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> User:
+    """Deactivate (or reactivate) an account; a deactivated user holds no role and no token works."""
+    _require_admin(actor)
+    if actor is not None and actor.pk == user.pk:
+        raise CurationError("Nobody deactivates their own account.", code="self_change", kind="forbidden")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active == active:
+            raise CurationError(f"{user.username} is already {'active' if active else 'deactivated'}.",
+                                code="unchanged", kind="conflict")
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
+                     details={"reason": reason})
+    permissions.forget_roles(user)
+    return user
+
+
+def organisation_update(*, actor, organisation: Organisation, name: str, country: str, kind: str) -> Organisation:
+    _require_admin(actor)
+    name, country = name.strip(), country.strip().upper()
+    if not name:
+        raise CurationError("An organisation needs a name.", code="invalid", field="name")
+    if country not in COUNTRIES:
+        raise CurationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid",
+                            field="country")
+    if kind not in Organisation.Kind.values:
+        raise CurationError(f"Kind must be one of {', '.join(Organisation.Kind.values)}.", code="invalid",
+                            field="kind")
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if Organisation.objects.filter(name__iexact=name).exclude(pk=org.pk).exists():
+            raise CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict",
+                                field="name")
+        before = {"name": org.name, "country": org.country, "kind": org.kind}
+        org.name, org.country, org.kind = name, country, kind
+        org.save(update_fields=["name", "country", "kind"])
+        audit.record(actor=actor, action="organisation.update", obj=org,
+                     details={"before": before, "after": {"name": name, "country": country, "kind": kind}})
+    return org
+
+
+def organisation_set_active(*, actor, organisation: Organisation, active: bool) -> Organisation:
+    """A deactivated organisation's members hold no role and their tokens stop working."""
+    _require_admin(actor)
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if actor is not None and org.pk == actor.organisation_id and not active:
+            raise CurationError("Nobody deactivates their own organisation.", code="self_change", kind="forbidden")
+        org.is_active = active
+        org.save(update_fields=["is_active"])
+        audit.record(actor=actor, action="organisation.activate" if active else "organisation.deactivate", obj=org)
+    return org

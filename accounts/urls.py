@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import mfa_views, views
+from accounts import admin_views, mfa_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,5 +10,13 @@ urlpatterns = [
     path("two-factor/set-up/", mfa_views.enrol, name="mfa-enrol"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.tokens, name="tokens"),
+    path("users/", admin_views.user_list, name="admin-users"),
+    path("users/new/", admin_views.user_create, name="admin-user-create"),
+    path("users/<int:pk>/grant/", admin_views.user_grant, name="admin-user-grant"),
+    path("users/<int:pk>/revoke/", admin_views.user_revoke, name="admin-user-revoke"),
+    path("users/<int:pk>/active/", admin_views.user_active, name="admin-user-active"),
+    path("users/<int:pk>/reset-two-factor/", admin_views.user_reset_mfa, name="admin-user-reset-mfa"),
+    path("organisations/", admin_views.organisation_list, name="admin-organisations"),
+    path("organisations/<int:pk>/", admin_views.organisation_edit, name="admin-organisation-edit"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]
