@@ -23,6 +23,7 @@ LINKS: tuple[Link, ...] = (
     Link("Submissions", "submission-list", (Role.INVESTIGATOR, Role.CURATOR)),
     Link("Review queue", "review-queue", (Role.REVIEWER,)),
     Link("Releases", "release-list", (Role.CURATOR, Role.PARTNER)),
+    Link("Reviewers", "reviewer-roster", (Role.ADMINISTRATOR, Role.CURATOR)),
     Link("Criteria", "criteria-admin", (Role.ADMINISTRATOR,)),
     Link("Entitlements", "entitlements", (Role.ADMINISTRATOR,)),
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.tokens, name="tokens"),
     path("users/", admin_views.user_list, name="admin-users"),
+    path("reviewers/", views.reviewer_roster, name="reviewer-roster"),
     path("users/new/", admin_views.user_create, name="admin-user-create"),
     path("users/<int:pk>/grant/", admin_views.user_grant, name="admin-user-grant"),
     path("users/<int:pk>/revoke/", admin_views.user_revoke, name="admin-user-revoke"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,9 +15,28 @@ from curation.errors import CurationError
 
 @login_required
 def home(request):
+    from curation import dashboards  # curation builds on accounts, not the reverse
+
+    figures = {
+        Role.INVESTIGATOR: lambda: dashboards.investigator(request.user),
+        Role.REVIEWER: lambda: dashboards.reviewer(request.user),
+        Role.CURATOR: dashboards.curator,
+        Role.PARTNER: lambda: {},
+        Role.ADMINISTRATOR: dashboards.administrator,
+    }
     roles = sorted(roles_of(request.user))
-    panels = [{"role": role, "label": Role(role).label, "summary": ROLE_SUMMARIES[role]} for role in roles]
+    panels = [{"role": role, "label": Role(role).label, "summary": ROLE_SUMMARIES[role], "data": figures[role]()}
+              for role in roles]
     return render(request, "accounts/home.html", {"panels": panels})
+
+
+@login_required
+def reviewer_roster(request):
+    from curation import dashboards
+
+    if not has_role(request.user, Role.ADMINISTRATOR) and not has_role(request.user, Role.CURATOR):
+        raise PermissionDenied
+    return render(request, "accounts/reviewer_roster.html", {"roster": dashboards.reviewer_roster()})
 
 
 @login_required

@@ -65,7 +65,7 @@ def review_item(request, item_id):
             except CurationError as exc:
                 messages.error(request, exc.message)
                 return redirect("review-queue")
-            messages.success(request, "Review recorded. Here is the next item.")
+            messages.success(request, "Review recorded.")
             return _next_in_queue(request)
     return render(request, "curation/review_item.html", {
         "item": item, "criteria": criteria, "errors": errors, "posted": request.POST,

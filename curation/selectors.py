@@ -20,10 +20,12 @@ def with_details(items: QuerySet[Submission]) -> QuerySet[Submission]:
     )
 
 
-def submission_list_for(user, *, status: str | None = None) -> QuerySet[Submission]:
+def submission_list_for(user, *, status: str | None = None, value: str = "") -> QuerySet[Submission]:
     items = permissions.submissions_visible_to(user)
     if status:
         items = items.filter(status=status)
+    if value.strip():
+        items = items.filter(pk__in=items_with_value(value))
     return with_details(items).order_by("-created_at", "id")
 
 
@@ -110,3 +112,12 @@ def audit_entries_visible(*, action: str = "", actor: str = "", object_id: str =
     if until:
         entries = entries.filter(created_at__date__lte=until)
     return entries.select_related("organisation").order_by("-seq")
+
+
+def items_with_value(value: str):
+    """Ids of items holding a signature with this value, in any algorithm (hex in any case, base64 exact)."""
+    from curation.signatures import value_digest
+
+    raw = value.strip()
+    digests = {value_digest(raw), value_digest(raw.lower())}
+    return Signature.objects.filter(value_digest__in=digests).values("submission_id")

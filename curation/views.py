@@ -119,11 +119,13 @@ def submission_list(request):
     wanted = request.GET.get("status") or None
     if wanted not in (None, *Submission.Status.values):
         wanted = None
-    items = selectors.submission_list_for(request.user, status=wanted)
+    is_curator = has_role(request.user, Role.CURATOR)
+    value = request.GET.get("value", "").strip()[:20_000] if is_curator else ""
+    items = selectors.submission_list_for(request.user, status=wanted, value=value)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
     return render(request, "curation/submission_list.html", {
         "page": page, "status": wanted or "", "statuses": Submission.Status.choices,
-        "is_curator": has_role(request.user, Role.CURATOR),
+        "is_curator": is_curator, "value": value,
     })
 
 

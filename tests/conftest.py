@@ -101,3 +101,16 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def ensure_initial_data() -> None:
+    """The rows the data migrations create (criteria v1, feeds, audit head), for transactional
+    tests that start after another test flushed the tables. Idempotent."""
+    import importlib
+
+    from django.apps import apps
+
+    initial = importlib.import_module("curation.migrations.0002_initial_data")
+    feeds = importlib.import_module("curation.migrations.0006_feeds")
+    initial.create_initial_data(apps, None)
+    feeds.create_feeds(apps, None)

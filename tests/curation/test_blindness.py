@@ -41,7 +41,7 @@ def concrete_paths(item_id: str) -> list[str]:
 
 
 # Pages whose purpose is to list people (by name, not by what they did): names are expected there.
-PEOPLE_PAGES = {"/users/", "/tokens/", "/django-admin/accounts/user/", "/audit/", "/audit/export.csv"}
+PEOPLE_PAGES = {"/reviewers/", "/users/", "/tokens/", "/django-admin/accounts/user/", "/audit/", "/audit/export.csv"}
 
 
 def leaks(text: str, other_reviewers: list[str]) -> list[str]:

@@ -52,3 +52,8 @@ def test_the_readme_snippet_verifies_a_partners_download(personas, api, tmp_path
     (tmp_path / "manifest.json").write_bytes(manifest.replace(b'"version":1', b'"version":9'))
     result = run(tmp_path, "manifest.json", "signature.json", key)
     assert result.returncode != 0 and "InvalidSignature" in result.stderr
+
+
+def test_the_script_partners_download_is_the_readme_snippet():
+    served = (Path(__file__).resolve().parents[2] / "static" / "baseline-verify.py").read_text()
+    assert served == snippet()

@@ -1,0 +1,93 @@
+import pytest
+
+from curation import charts, dashboards, services
+from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, fake, make_item, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_role_sees_its_dashboard(personas, client):
+    approved_item(personas)
+    make_item(personas.investigator)
+    for user, marker in ((personas.investigator, "Our organisation&#x27;s items by status"),
+                         (personas.reviewer, "reviews this week"),
+                         (personas.curator, "Items approved per week"),
+                         (personas.admin, "Active users by role"),
+                         (personas.partner, "Download the Baseline list")):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        assert marker in page, user.username
+        assert "<script" not in page
+
+
+def test_investigator_dashboard_counts_the_organisations_items(personas):
+    approved_item(personas)
+    make_item(personas.investigator)
+    data = dashboards.investigator(personas.colleague)
+    assert data["total"] == 2 and "Approved" in data["chart"] and "Pending" in data["chart"]
+
+
+def test_reviewer_dashboard_counts_queue_and_reviews(personas):
+    agree(make_item(personas.investigator), personas.reviewer)
+    make_item(personas.investigator)
+    assert dashboards.reviewer(personas.reviewer) == {"queue": 1, "this_week": 1, "all_time": 1}
+
+
+def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(personas):
+    approved_item(personas)
+    publish(personas.curator)
+    approved_item(personas)
+    item = make_item(personas.investigator)
+    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
+    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
+    data = dashboards.curator()
+    assert data["approved_since_release"] == 1
+    assert [r.version for r in data["releases"]] == [1]
+    agreement = {row["criterion"]: row for row in data["agreement"]}
+    # 2 approved items x 3 pairs each agreeing on everything, plus 1 rejected pair differing on under_13.
+    assert agreement["under_13"] == {"criterion": "under_13", "pairs": 7, "percent": 86}
+    assert agreement["real_child"]["percent"] == 100
+
+
+def test_pending_reviews_never_count_in_the_agreement_figures(personas):
+    item = make_item(personas.investigator)
+    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
+    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(YES))
+    assert dashboards.criterion_agreement() == []
+
+
+def test_roster_shows_workload_without_revealing_who_acted_on_pending_items(personas, client):
+    agree(make_item(personas.investigator), personas.reviewer)  # pending: not counted yet
+    make_item(personas.investigator)
+    roster = {row["user"].username: row for row in dashboards.reviewer_roster()}
+    assert roster["reviewer1"] == roster["reviewer1"] | {"done": 0, "open": 2}
+    assert roster["reviewer2"]["open"] == 2  # the same: a review changes nothing visible
+    approved_item(personas)
+    roster = {row["user"].username: row for row in dashboards.reviewer_roster()}
+    assert (roster["reviewer1"]["done"], roster["reviewer1"]["this_week"]) == (1, 1)
+    client.force_login(personas.admin)
+    page = client.get("/reviewers/").content.decode()
+    assert "reviewer1" in page and "nothing here shows how anyone answers" in page
+    client.force_login(personas.reviewer)
+    assert client.get("/reviewers/").status_code == 403
+
+
+def test_charts_escape_labels_and_carry_values():
+    svg = charts.bar_chart([("<b>x</b>", 3), ("y", 0)], title="T & t")
+    assert "&lt;b&gt;" in svg and "<b>" not in svg and ">3</text>" in svg and 'aria-label="T &amp; t"' in svg
+    assert "no data yet" in charts.bar_chart([], title="Empty")
+
+
+def test_curators_search_by_hash_value(personas, client):
+    value = fake("sha256")
+    item = make_item(personas.investigator)
+    services.submission_withdraw(actor=personas.investigator, item=item)
+    other = services.submission_create(actor=personas.investigator, item=services.ItemInput(
+        media_type="image", external_reference="FIND-ME", signatures=[{"algorithm": "sha256", "value": value}]))
+    client.force_login(personas.curator)
+    page = client.get(f"/submissions/?value={value.upper()}").content.decode()
+    assert "FIND-ME" in page and str(item.pk)[:8] not in page
+    assert str(other.pk)[:8] in page
+    assert "No item holds that hash value" in client.get("/submissions/?value=deadbeef").content.decode()
+    client.force_login(personas.investigator)
+    assert 'name="value"' not in client.get("/submissions/").content.decode()

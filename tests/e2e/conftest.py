@@ -1,0 +1,190 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+`playwright install` is never needed: the tests launch /usr/bin/chromium. Each person in a journey
+gets a browser context of their own (their own cookies), kept for the whole journey. When a test
+fails, every open page is saved under test-artifacts/e2e/ as a full-page screenshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django refuses database access from
+# such a thread unless told otherwise. Test-only: the live server's requests run in another thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PASSWORD = "correct horse battery staple"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+TIMEOUT_MS = 10_000
+
+# Every journey commits data (the live server reads it from another thread); flushing tables
+# afterwards would lose the migrations' rows (criteria set v1, feeds, audit head), so restore them.
+journey = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+_reports = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    item.stash.setdefault(_reports, {})[report.when] = report
+
+
+@pytest.fixture(autouse=True)
+def initial_data(transactional_db) -> None:
+    """Serialized rollback restores the migrations' rows in most orders, but not after every mix
+    of earlier tests; make sure they are there."""
+    from tests.conftest import ensure_initial_data
+
+    ensure_initial_data()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class People:
+    """One browser context (one person's browser) per name, created on first use."""
+
+    def __init__(self, browser: Browser, base_url: str):
+        self.browser, self.base_url = browser, base_url
+        self.pages: dict[str, Page] = {}
+
+    def __call__(self, name: str) -> Page:
+        if name not in self.pages:
+            context = self.browser.new_context(base_url=self.base_url, accept_downloads=True,
+                                               viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(TIMEOUT_MS)
+            self.pages[name] = context.new_page()
+        return self.pages[name]
+
+    def screenshot_all(self, test_name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
+        names = list(self.pages)
+        for name in names:
+            # The page in use last gets the plain name; everyone else's page is saved beside it.
+            target = ARTIFACTS / (f"{safe}.png" if name == names[-1] else f"{safe}-{name}.png")
+            try:
+                self.pages[name].screenshot(path=str(target), full_page=True)
+            except Exception as exc:  # a broken page must not hide the real failure
+                print(f"screenshot of {name}'s page failed: {exc}")
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+
+
+@pytest.fixture
+def people(request, browser, live_server) -> Iterator[People]:
+    """`people("curator")` is the curator's own browser page for the whole journey."""
+    crowd = People(browser, live_server.url)
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield crowd
+    reports = request.node.stash.get(_reports, {})
+    if any(r.failed for r in reports.values()):
+        crowd.screenshot_all(request.node.name)
+    crowd.close()
+
+
+# --- two-factor sign-in ------------------------------------------------------------------------
+
+def authenticator(user):
+    """A confirmed TOTP device, as if the user had enrolled earlier."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def current_code(key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, drift: int = 0) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(key, step=step, t0=t0, digits=digits, drift=drift):0{digits}d}"
+
+
+def code_from_secret(secret: str) -> str:
+    """What an authenticator app shows for the base32 key printed on the enrolment page."""
+    return current_code(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+
+
+def sign_in(page: Page, live_server, user) -> None:
+    """The real flow: username and password, then the second factor (or enrolment without one).
+
+    A device refuses a time step it has already accepted: sign each user in once per journey
+    and keep their page (browser context) for the rest of it.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    page.goto(f"{live_server.url}/sign-in/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Two-factor sign-in|Set up two-factor sign-in"))).to_be_visible()
+    if "/two-factor/set-up/" in page.url:
+        enrol(page)
+    else:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        page.get_by_label("Code").fill(current_code(device.bin_key, step=device.step, t0=device.t0,
+                                                    digits=device.digits, drift=device.drift))
+        page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Welcome, "))).to_be_visible()
+    expect(page.get_by_text(f"{user.username} · {user.organisation.name}")).to_be_visible()
+
+
+def enrol(page: Page) -> None:
+    """The enrolment page: read the key as a person would type it into their app, confirm a code."""
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    assert_controls_labelled(page)
+    secret = page.locator("#totp-secret").inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-7]+", secret), secret
+    page.get_by_label("Code from the app").fill(code_from_secret(secret))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="Continue").click()
+
+
+# --- accessibility -----------------------------------------------------------------------------
+
+UNLABELLED_CONTROLS = """() => Array.from(
+    document.querySelectorAll('input:not([type=hidden]), select, textarea')
+).filter(el => {
+    const text = node => (node && node.textContent || '').trim();
+    const aria = (el.getAttribute('aria-label') || '').trim();
+    const labelledby = (el.getAttribute('aria-labelledby') || '').split(/\\s+/)
+        .some(id => id && text(document.getElementById(id)));
+    const label = Array.from(el.labels || []).some(l => text(l));
+    return !(aria || labelledby || label);
+}).map(el => el.outerHTML.slice(0, 160))"""
+
+
+def assert_controls_labelled(page: Page) -> None:
+    """Every form control on the page has a label: aria-label, aria-labelledby or a <label>."""
+    unlabelled = page.evaluate(UNLABELLED_CONTROLS)
+    assert not unlabelled, f"{page.url}: form controls without a label: {unlabelled}"
+
+
+def open_nav(page: Page, name: str) -> None:
+    """Follow a link in the main navigation, as a person would."""
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(rf"^{re.escape(name)}\b"))
+    expect(link, f"the main navigation has no {name!r} link").to_be_visible()
+    link.click()
