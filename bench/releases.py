@@ -23,6 +23,21 @@ def _people():
     return people()
 
 
+def _reviewers():
+    from accounts.models import Organisation, Role, User
+    from accounts.services import organisation_create, user_create
+
+    found = []
+    for n in range(3):
+        name = f"Bench Review Unit {n}"
+        org = Organisation.objects.filter(name=name).first() or organisation_create(
+            actor=None, name=name, country="DE", kind="law_enforcement")
+        user = User.objects.filter(username=f"bench-reviewer-{n}").first() or user_create(
+            actor=None, username=f"bench-reviewer-{n}", organisation=org, roles=[Role.REVIEWER])
+        found.append(user)
+    return found
+
+
 def _copy_rows(table: str, columns: list[str], rows) -> None:
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -58,6 +73,13 @@ def load_approved(count_items: int, *, offset: int = 0) -> list[str]:
 
     _copy_rows(Signature._meta.db_table, ["submission_id", "algorithm", "value", "value_digest", "quality", "active"],
                signatures())
+    from curation.models import Review
+
+    reviewers = _reviewers()
+    _copy_rows(Review._meta.db_table,
+               ["submission_id", "reviewer_id", "organisation_id", "verdict", "answers", "comment", "created_at"],
+               ((i, r.pk, r.organisation_id, "agree", '{"real_child": true, "sexual_abuse": true, "under_13": true}',
+                 "", now) for i in ids for r in reviewers))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return ids
@@ -117,10 +139,19 @@ def change_one_percent(ids: list[str], offset: int) -> dict:
 
 
 def bench_release(signatures: int) -> dict:
-    from curation.models import Download, Release, ReleaseDelta, ReleaseFile, ReleaseMember, Signature, Submission
+    from curation.models import (
+        Download,
+        Release,
+        ReleaseDelta,
+        ReleaseFile,
+        ReleaseMember,
+        Review,
+        Signature,
+        Submission,
+    )
 
     tables = [model._meta.db_table for model in (Download, ReleaseDelta, ReleaseFile, ReleaseMember, Release,
-                                                 Signature, Submission)]
+                                                 Review, Signature, Submission)]
     with connection.cursor() as cursor:  # each size starts from an empty list
         cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
     items = signatures // SIGNATURES_PER_ITEM

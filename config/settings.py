@@ -143,6 +143,11 @@ WHITENOISE_USE_FINDERS = True
 
 # Cache: Redis when REDIS_URL is set (every production host shares it), otherwise in process.
 REDIS_URL = env_str("REDIS_URL")
+if not DEBUG and REDIS_URL is None:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set outside development: throttling and sign-in lockout need a cache every "
+        "web process shares."
+    )
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
@@ -266,6 +271,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# Behind N trusted reverse proxies the client address is the Nth from the right in X-Forwarded-For;
+# without this every client would look like the proxy and lockouts would be per username only.
+BASELINE_TRUSTED_PROXIES = env_int("BASELINE_TRUSTED_PROXIES", 0, minimum=0)
+if BASELINE_TRUSTED_PROXIES:
+    AXES_IPWARE_PROXY_COUNT = BASELINE_TRUSTED_PROXIES
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Content-Security-Policy (django-csp): everything from this origin, no inline scripts anywhere.
 CONTENT_SECURITY_POLICY = {

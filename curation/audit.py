@@ -158,3 +158,18 @@ def verify(entries: Iterator[AuditEntry] | None = None) -> tuple[int, Break | No
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return count, Break(head.seq, 0, "the newest entries were removed (head does not match)")
     return count, None
+
+
+def unanchored_release_heads() -> list[int]:
+    """Versions of published releases whose signed `audit_head` is not an entry of the chain."""
+    import json as _json
+
+    from curation.models import Release
+
+    heads = {}
+    for version, manifest in Release.objects.filter(status="published").values_list("version", "manifest"):
+        heads[_json.loads(bytes(manifest))["audit_head"]] = version
+    if not heads:
+        return []
+    found = set(AuditEntry.objects.filter(hash__in=heads).values_list("hash", flat=True)) | {GENESIS}
+    return sorted(version for head, version in heads.items() if head not in found)

@@ -52,6 +52,28 @@ def snapshot(release: Release) -> None:
         )
 
 
+def unsupported_members(release: Release) -> int:
+    """Members whose recorded reviews do not make them approved: fewer agreeing reviews than the
+    item requires, too few organisations, or any disagreement. Zero unless someone changed a
+    status behind the services' back (for example with SQL); the build then refuses to publish."""
+    from curation.models import Review
+
+    r = Review._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {M} m JOIN {I} i ON i.id = m.submission_id "  # noqa: S608 - table names only
+            f"LEFT JOIN (SELECT submission_id, "
+            f"SUM(CASE WHEN verdict = 'agree' THEN 1 ELSE 0 END) AS agreements, "
+            f"SUM(CASE WHEN verdict = 'agree' THEN 0 ELSE 1 END) AS refusals, "
+            f"COUNT(DISTINCT CASE WHEN verdict = 'agree' THEN organisation_id END) AS organisations "
+            f"FROM {r} GROUP BY submission_id) v ON v.submission_id = m.submission_id "
+            "WHERE m.release_id = %s AND (v.submission_id IS NULL OR v.agreements < i.required_agreements "
+            "OR v.refusals > 0 OR v.organisations < i.min_reviewer_organisations)",
+            [release.pk],
+        )
+        return cursor.fetchone()[0]
+
+
 def counts(release: Release) -> dict:
     previous = _previous(release)
     with connection.cursor() as cursor:

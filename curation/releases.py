@@ -111,6 +111,9 @@ def _snapshot(release: Release) -> None:
     with transaction.atomic():
         ReleaseMember.objects.filter(release=release).delete()
         release_rows.snapshot(release)
+        unsupported = release_rows.unsupported_members(release)
+        if unsupported:
+            raise RuntimeError(f"{unsupported} approved item(s) lack the recorded agreements that approve them")
         counts = release_rows.counts(release)
         Release.objects.filter(pk=release.pk).update(**counts)
     for name, value in counts.items():

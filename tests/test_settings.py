@@ -13,6 +13,7 @@ GOOD = {
     "SECRET_KEY": "x" * 50,
     "ALLOWED_HOSTS": "baseline.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/baseline",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
     "BASELINE_SIGNING_KEY_FILE": os.environ["BASELINE_SIGNING_KEY_FILE"],  # the suite's key (tests/settings.py)
 }
 
@@ -52,6 +53,7 @@ def test_good_production_settings_load():
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with postgres:// or sqlite:///"),
         ({"DATABASE_URL": "postgres://127.0.0.1:5432/"}, "a postgres URL needs a database name"),
         ({"BASELINE_SIGNING_KEY_FILE": None}, "BASELINE_SIGNING_KEY_FILE must name the Ed25519 private key"),
+        ({"REDIS_URL": None}, "REDIS_URL must be set outside development"),
         ({"BASELINE_SIGNING_KEY_FILE": "/nonexistent/key.pem"}, "BASELINE_SIGNING_KEY_FILE must name"),
     ],
 )

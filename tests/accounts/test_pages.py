@@ -74,3 +74,15 @@ def test_django_admin_is_for_administrators_only_and_read_only(personas, client)
     assert response.status_code == 403
     personas.reviewer.refresh_from_db()
     assert personas.reviewer.username == "reviewer1"
+
+
+def test_browser_posts_need_the_csrf_token(personas):
+    from django.test import Client
+
+    from tests.clients import VerifiedClient
+
+    client = VerifiedClient(enforce_csrf_checks=True)
+    client.force_login(personas.investigator)
+    assert client.post("/submit/", {"action": "submit", "media_type": "image", "sig_md5": "0" * 32,
+                                    "external_reference": "R"}).status_code == 403
+    assert Client(enforce_csrf_checks=True).post("/sign-in/", {"username": "x", "password": "y"}).status_code == 403

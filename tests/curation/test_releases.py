@@ -344,3 +344,46 @@ def test_threatexchange_matches_a_near_duplicate_photo_against_a_release(persona
         query = PdqSignal.hash_from_file(TESTDATA / "pdq" / "bridge-mods" / edited)
         assert [match.metadata for match in index.query(query)] == [pdq], edited
     assert index.query(PdqSignal.hash_from_file(TESTDATA / "pdq" / "reference" / "q0746.jpg")) == []
+
+
+def test_an_item_approved_behind_the_services_back_stops_the_build(personas, listed):
+    """Defence in depth for invariant 2: a status set by SQL, without the reviews, publishes nothing."""
+    from tests.curation.helpers import make_item
+
+    forged = make_item(personas.investigator)
+    Submission.objects.filter(pk=forged.pk).update(status="approved")
+    release = releases.release_request(actor=personas.curator)
+    assert tasks.release_build(release.pk) == "failed"
+    release.refresh_from_db()
+    assert "lack the recorded agreements" in release.error and not release.manifest
+
+
+def test_a_rewritten_audit_chain_is_caught_by_the_heads_signed_into_releases(personas, listed, capsys):
+    """Someone with database access rewrites the chain consistently from some entry on: the chain
+    verifies by itself, but a signed manifest remembers the head it saw."""
+    from django.db import connection
+
+    from curation import audit
+
+    publish(personas.curator)
+    entries = list(AuditEntry.objects.order_by("seq"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        prev = audit.GENESIS
+        for entry in entries:
+            details = {**entry.details, "rewritten": True} if entry.seq == 2 else entry.details
+            content = audit.entry_content(seq=entry.seq, created_at=entry.created_at, actor_id=entry.actor_id,
+                                          actor_username=entry.actor_username, organisation_id=entry.organisation_id,
+                                          action=entry.action, object_type=entry.object_type,
+                                          object_id=entry.object_id, details=details)
+            new_hash = audit.chain_hash(prev, content)
+            cursor.execute("UPDATE curation_auditentry SET details = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                           [json.dumps(details), prev, new_hash, entry.pk])
+            prev = new_hash
+        cursor.execute("UPDATE curation_audithead SET hash = %s", [prev])
+        cursor.execute("SET session_replication_role = DEFAULT")
+    assert audit.verify()[1] is None  # consistent by itself
+    with pytest.raises(SystemExit) as exc:
+        call_command("verify_audit_log")
+    assert exc.value.code == 1
+    assert "audit_head signed into release(s) 1 is no longer in the chain" in capsys.readouterr().err

@@ -13,4 +13,10 @@ class Command(BaseCommand):
         if broken is not None:
             self.stderr.write(f"Audit log broken at entry #{broken.seq} (id {broken.entry_id}): {broken.reason}.")
             sys.exit(1)
+        missing = audit.unanchored_release_heads()
+        if missing:
+            # The chain is self-consistent but was rewritten: signed manifests remember other heads.
+            self.stderr.write("Audit log rewritten: the audit_head signed into release(s) "
+                              f"{', '.join(map(str, missing))} is no longer in the chain.")
+            sys.exit(1)
         self.stdout.write(f"Audit log intact: {count} entries verified.")
