@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin_site import ReadOnlyAdmin
+from accounts.admin_site import ReadOnlyAdmin, ReadOnlyInline
 from accounts.models import ApiToken, Organisation, RoleGrant, User
 
 
@@ -11,19 +11,10 @@ class OrganisationAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
 
 
-class RoleGrantInline(admin.TabularInline):
+class RoleGrantInline(ReadOnlyInline):
     model = RoleGrant
     fk_name = "user"
     fields = ["role", "granted_by", "granted_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(User)

@@ -55,7 +55,7 @@ def _user_action(request, pk: int, action) -> object:
         action(user)
     except CurationError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("back") or "admin-users")
+    return redirect("admin-users")
 
 
 @login_required
