@@ -16,6 +16,7 @@ from accounts import mfa, services
 from accounts.countries import COUNTRIES
 from accounts.models import Organisation, Role, RoleGrant, User
 from accounts.permissions import has_role
+from config.inputs import whole_number
 from curation.errors import CurationError
 
 
@@ -35,8 +36,8 @@ def user_list(request):
         users = users.filter(Q(username__icontains=query) | Q(email__icontains=query))
     if role in Role.values:
         users = users.filter(role_grants__role=role)
-    if org.isdigit():
-        users = users.filter(organisation_id=int(org))
+    if whole_number(org) is not None:
+        users = users.filter(organisation_id=whole_number(org))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -106,7 +107,8 @@ def user_create(request):
     if request.method == "POST":
         form = {"username": request.POST.get("username", ""), "email": request.POST.get("email", ""),
                 "organisation": request.POST.get("organisation", ""), "roles": request.POST.getlist("roles")}
-        org = Organisation.objects.filter(pk=form["organisation"]).first() if form["organisation"].isdigit() else None
+        org_id = whole_number(form["organisation"])
+        org = Organisation.objects.filter(pk=org_id).first() if org_id is not None else None
         if org is None:
             errors.append("Choose an organisation.")
         else:

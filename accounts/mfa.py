@@ -53,7 +53,7 @@ def enrol_confirm(request, device: TOTPDevice, token: str) -> list[str]:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
         allowed, _ = device.verify_is_allowed()
-        matched = allowed and token.isdigit() and device.verify_token(token)
+        matched = allowed and token.isascii() and token.isdigit() and device.verify_token(token)
         if not matched:
             audit.record(actor=request.user, action="mfa.enrol_failed", obj=request.user)
     if not allowed:

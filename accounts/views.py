@@ -10,6 +10,7 @@ from accounts import services
 from accounts.models import ApiToken, Role
 from accounts.navigation import ROLE_SUMMARIES
 from accounts.permissions import has_role, roles_of
+from config.inputs import whole_number
 from curation.errors import CurationError
 
 
@@ -44,13 +45,13 @@ def tokens(request):
     is_admin = has_role(request.user, Role.ADMINISTRATOR)
     new_key = None
     if request.method == "POST":
+        days = whole_number(request.POST.get("days") or "90")
         try:
-            days = int(request.POST.get("days") or 90)
+            if days is None:
+                raise CurationError("Days must be a whole number.", code="invalid", field="days")
             _, new_key = services.token_create(
                 actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
             )
-        except ValueError:
-            messages.error(request, "Days must be a whole number.")
         except CurationError as exc:
             messages.error(request, exc.message)
     own = ApiToken.objects.filter(user=request.user)

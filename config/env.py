@@ -68,6 +68,13 @@ def env_list(name: str, default: list[str] | None = None, *, required: bool = Fa
 
 def parse_database_url(url: str, *, base_dir: Path) -> dict:
     """Turn `postgres://user:pass@host:port/name` or `sqlite:///path` into Django's form."""
+    try:
+        return _parse_database_url(url, base_dir=base_dir)
+    except ValueError as exc:  # urlsplit and .port raise on malformed hosts and ports
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}.") from None
+
+
+def _parse_database_url(url: str, *, base_dir: Path) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)

@@ -22,6 +22,7 @@ from curation.serializers import (
     ReviewResult,
     SubmissionInput,
     SubmissionOutput,
+    paginated,
 )
 from curation.uploads import max_upload_bytes, upload_too_large
 
@@ -111,7 +112,7 @@ class SubmissionListView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Submission.Status.values)],
-        responses=SubmissionOutput(many=True),
+        responses=paginated(SubmissionOutput, "PaginatedSubmissions"), operation_id="submissions_list",
     )
     def get(self, request):
         if not permissions.may_list_submissions(request.user):
@@ -163,7 +164,7 @@ class ReviewQueueView(APIView):
 
     permission_classes = [HasRole.of(Role.REVIEWER)]
 
-    @extend_schema(responses=SubmissionOutput(many=True))
+    @extend_schema(responses=paginated(SubmissionOutput, "PaginatedReviewQueue"), operation_id="review_queue_list")
     def get(self, request):
         items = selectors.with_details(selectors.review_queue_for(request.user))
         paginator = Pagination()

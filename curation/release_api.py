@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -10,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import Pagination
+from config.inputs import whole_number
 from curation import downloads, permissions, releases, selectors, services
 from curation.models import Feed, Release, SigningKey
-from curation.serializers import ReleaseOutput, SubmissionOutput
+from curation.serializers import PublishInput, ReleaseOutput, RetractInput, SubmissionOutput, paginated
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
 
@@ -43,7 +45,7 @@ def _out(request, release: Release) -> dict:
 
 
 class ReleaseListView(APIView):
-    @extend_schema(responses=ReleaseOutput(many=True))
+    @extend_schema(responses=paginated(ReleaseOutput, "PaginatedReleases"), operation_id="releases_list")
     def get(self, request):
         _require_release_role(request)
         items = permissions.releases_visible_to(request.user).prefetch_related("files").order_by("-version")
@@ -52,17 +54,16 @@ class ReleaseListView(APIView):
         return paginator.get_paginated_response([_out(request, r) for r in page])
 
     @extend_schema(
-        request=inline_serializer("PublishInput", {"note": serializers.CharField(required=False)}),
+        request=PublishInput,
         responses={202: inline_serializer("PublishAccepted", {"version": serializers.IntegerField(),
                                                               "status": serializers.CharField()})},
     )
     def post(self, request):
         if not permissions.may_publish(request.user):
             raise PermissionDenied("Only curators publish releases.")
-        note = request.data.get("note", "") if isinstance(request.data, dict) else ""
-        if not isinstance(note, str):
-            return Response({"note": ["Must be a string."]}, status=400)
-        release = releases.release_request(actor=request.user, note=note)
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = releases.release_request(actor=request.user, note=data.validated_data["note"])
         release.refresh_from_db(fields=["status"])
         return Response({"version": release.version, "status": release.status}, status=202)
 
@@ -112,7 +113,7 @@ class ReleaseFileView(APIView):
 
 
 class ManifestView(APIView):
-    @extend_schema(responses={(200, "application/json"): bytes})
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
     def get(self, request, version: int):
         release = _published(request, version)
         downloads.record(request, release, "manifest")
@@ -140,11 +141,11 @@ class DeltaView(APIView):
         release = _published(request, version)
         if Feed.STANDARD not in permissions.entitled_feeds(request.user):
             raise PermissionDenied("Your organisation is not entitled to the standard feed.")
-        raw = request.query_params.get("since", "")
-        if not raw.isdigit():
+        since = whole_number(request.query_params.get("since", ""))
+        if since is None:
             return Response({"since": ["A published version number below this one is required."]}, status=400)
-        delta = releases.delta_since(release, int(raw))
-        downloads.record(request, release, f"delta-since-{raw}")
+        delta = releases.delta_since(release, since)
+        downloads.record(request, release, f"delta-since-{since}")
         return _file_response(request, path=delta.path, name=delta.name, sha256=delta.sha256, size=delta.size)
 
 
@@ -161,17 +162,15 @@ class SigningKeysView(APIView):
 
 
 class RetractView(APIView):
-    @extend_schema(request=inline_serializer("RetractInput", {"reason": serializers.CharField()}),
-                   responses=SubmissionOutput)
+    @extend_schema(request=RetractInput, responses=SubmissionOutput)
     def post(self, request, item_id):
         if not permissions.may_retract(request.user):
             raise PermissionDenied("Only curators retract items.")
         item = selectors.submission_for(request.user, item_id)
         if item is None:
             raise NotFound("No such item.")
-        reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
-        if not isinstance(reason, str):
-            return Response({"reason": ["Must be a string."]}, status=400)
-        services.item_retract(actor=request.user, item=item, reason=reason)
+        data = RetractInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.item_retract(actor=request.user, item=item, reason=data.validated_data["reason"])
         item = selectors.submission_for(request.user, item_id)
         return Response(SubmissionOutput(item, context={"show_previous": True}).data)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role
+from config.inputs import whole_number
 from curation import permissions, releases, selectors, services
 from curation.errors import CurationError
 from curation.models import Feed, Release, SigningKey
@@ -80,7 +81,8 @@ def entitlements(request):
     if not has_role(request.user, Role.ADMINISTRATOR):
         raise PermissionDenied
     if request.method == "POST":
-        org = Organisation.objects.filter(pk=request.POST.get("organisation"), kind=Organisation.Kind.PARTNER).first()
+        org_id = whole_number(request.POST.get("organisation"))
+        org = Organisation.objects.filter(pk=org_id, kind=Organisation.Kind.PARTNER).first() if org_id else None
         if org is None:
             messages.error(request, "Choose a partner organisation.")
         else:

@@ -119,3 +119,21 @@ class ReleaseOutput(serializers.Serializer):
 
 def _iso(value):
     return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class PublishInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RetractInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+def paginated(serializer_class, name: str):
+    """The contract's page shape around a list, for the OpenAPI schema of APIViews."""
+    return type(name, (serializers.Serializer,), {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": serializer_class(many=True),
+    })

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import has_role
+from config.inputs import whole_number
 from curation import media, permissions, selectors, services, signatures
 from curation.errors import CurationError
 from curation.models import MediaType, Submission
@@ -52,7 +53,8 @@ def _quality(raw: str) -> int | str | None:
     raw = raw.strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else raw
+    number = whole_number(raw)
+    return raw if number is None else number
 
 
 @login_required
