@@ -15,6 +15,7 @@ class Link:
     label: str
     url_name: str
     roles: tuple[str, ...]  # empty: every signed-in user
+    personal: bool = False  # shown beside the user's name rather than in the main navigation
 
 
 LINKS: tuple[Link, ...] = (
@@ -29,9 +30,9 @@ LINKS: tuple[Link, ...] = (
     Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
     Link("Organisations", "admin-organisations", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
-    Link("Notices", "notices", ()),
-    Link("API tokens", "tokens", ()),
-    Link("API docs", "api-docs", ()),
+    Link("Notices", "notices", (), personal=True),
+    Link("API tokens", "tokens", (), personal=True),
+    Link("API docs", "api-docs", (), personal=True),
 )
 
 ROLE_SUMMARIES: dict[str, str] = {
@@ -53,5 +54,5 @@ def links_for(user) -> list[dict]:
             url = reverse(link.url_name)
         except NoReverseMatch:
             continue  # that page arrives with a later feature
-        result.append({"label": link.label, "url": url, "name": link.url_name})
+        result.append({"label": link.label, "url": url, "name": link.url_name, "personal": link.personal})
     return result

@@ -18,8 +18,9 @@ def bar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> s
         y = 4 + i * ROW
         width = max(2, (WIDTH - LABEL - 70) * value / top) if value else 0
         shown = f"{value:g}{unit}"
+        short = label if len(label) <= 24 else label[:23] + "…"  # the full label is in the tooltip
         bars.append(
-            f'<text x="{LABEL - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(label)}</text>'
+            f'<text x="{LABEL - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(short)}</text>'
             f'<rect x="{LABEL}" y="{y + 3}" width="{width:.1f}" height="{ROW - 8}" class="chart-bar"><title>'
             f"{escape(label)}: {escape(shown)}</title></rect>"
             f'<text x="{LABEL + width + 6:.1f}" y="{y + 16}" class="chart-value">{escape(shown)}</text>'

@@ -184,7 +184,7 @@ def assert_controls_labelled(page: Page) -> None:
 
 
 def open_nav(page: Page, name: str) -> None:
-    """Follow a link in the main navigation, as a person would."""
-    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(rf"^{re.escape(name)}\b"))
-    expect(link, f"the main navigation has no {name!r} link").to_be_visible()
+    """Follow a link in the top bar (main or account navigation), as a person would."""
+    link = page.get_by_role("banner").get_by_role("link", name=re.compile(rf"^{re.escape(name)}\b"))
+    expect(link, f"the top bar has no {name!r} link").to_be_visible()
     link.click()
