@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -46,7 +47,7 @@ def audit_log(request):
     filters, form = _filters(request)
     entries = selectors.audit_entries_visible(**filters)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in form["raw"].items() if v)
+    query = urlencode({k: v for k, v in form["raw"].items() if v})
     return render(request, "curation/audit_log.html", {"page": page, "form": form, "query": query},
                   status=400 if form["errors"] else 200)
 

@@ -10,3 +10,12 @@ def get(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """`?…&page=N` keeping every other query parameter of the current page (filters, search),
+    properly encoded, so moving between pages never drops what the list is filtered by."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()
