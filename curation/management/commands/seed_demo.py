@@ -1,11 +1,14 @@
 """Demo data for `make run`: a living system with organisations of every kind, one user per role,
-items in every state and published releases. Development only; running it again changes nothing."""
+items in every state, ten weeks of history and several published releases. Development only;
+running it again changes nothing."""
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from accounts.services import organisation_create, user_create
@@ -15,6 +18,9 @@ from curation.models import Release, Submission
 DEMO_PASSWORD = "baseline-demo"  # noqa: S105 - development-only demo accounts
 YES = {"real_child": True, "under_13": True, "sexual_abuse": True}
 NOT_UNDER_13 = {"real_child": True, "under_13": False, "sexual_abuse": True}
+# Agreeing reviewers always come from at least two organisations (reviewer1 and reviewer4 share one).
+TRIPLES = [("reviewer1", "reviewer2", "reviewer3"), ("reviewer2", "reviewer3", "reviewer4"),
+           ("reviewer3", "reviewer4", "reviewer1"), ("reviewer4", "reviewer2", "reviewer1")]
 
 ORGANISATIONS = [
     ("Baseline Secretariat", "FR", Organisation.Kind.SECRETARIAT),
@@ -75,25 +81,57 @@ class Command(BaseCommand):
             services.review_record(actor=User.objects.get(username=username), item=item, answers=dict(answers))
 
     def seed_items(self) -> None:
+        """Ten weeks of history, told in order on a demo clock (freezegun, a development
+        dependency) so items, reviews, releases and the audit log all carry the same dates and
+        the chain stays in time order. Every change still goes through the services."""
+        from freezegun import freeze_time
+
+        start = timezone.now() - timedelta(weeks=10)
         curator = User.objects.get(username="curator")
-        # Release 1: three approved items.
-        first = [self.submit(n, "Synthetic demo item.") for n in (1, 2, 3)]
-        for item in first:
-            self.review(item, "reviewer1", "reviewer2", "reviewer3")
-        self.publish(curator, "First demo release")
-        # Release 2: one retracted, two more approved, one rejected, one withdrawn.
-        services.item_retract(actor=curator, item=first[2], reason="Demo: the hash was of a different file.")
-        for n in (4, 5):
-            self.review(self.submit(n, "Synthetic demo item."), "reviewer2", "reviewer3", "reviewer4")
-        rejected = self.submit(6, "Synthetic demo item: reviewers judged it outside the criteria.")
-        self.review(rejected, "reviewer1", answers=NOT_UNDER_13)
-        withdrawn = self.submit(7, "Synthetic demo item, withdrawn by its submitter.")
-        services.submission_withdraw(actor=User.objects.get(username="investigator"), item=withdrawn)
-        self.publish(curator, "Second demo release")
+        investigator = User.objects.get(username="investigator")
+        counter = iter(range(1, 1000))
+        listed = []
+        for week in range(10):
+            for k in range(2 + week % 3):  # two to four new items a week
+                n = next(counter)
+                submitted = start + timedelta(weeks=week, days=k, hours=9 + k)
+                with freeze_time(submitted):
+                    item = self.submit(n, "Synthetic demo item.")
+                triple = TRIPLES[n % len(TRIPLES)]
+                for i, reviewer in enumerate(triple):
+                    # Reviews arrive hours to days apart, so the median time to decision varies.
+                    with freeze_time(submitted + timedelta(hours=(6 + 11 * (n % 5)) * (i + 1))):
+                        if n % 7 == 3 and i == 1:
+                            self.review(item, reviewer, answers=NOT_UNDER_13)  # unanimity: one "no" rejects
+                            break
+                        self.review(item, reviewer)
+                item.refresh_from_db()
+                if item.status == Submission.Status.APPROVED:
+                    listed.append(item)
+            if week == 5 and len(listed) > 2:
+                with freeze_time(start + timedelta(weeks=week, days=5, hours=15)):
+                    services.item_retract(actor=curator, item=listed[2],
+                                          reason="Demo: the hash was of a different file.")
+            if week in (3, 6, 9):
+                with freeze_time(start + timedelta(weeks=week, days=6, hours=10)):
+                    self.publish(curator, f"Demo release for week {week + 1}")
+        now = timezone.now()
+        with freeze_time(now - timedelta(days=2)):
+            withdrawn = self.submit(next(counter), "Synthetic demo item, withdrawn by its submitter.")
+            services.submission_withdraw(actor=investigator, item=withdrawn)
+        # Approved since the last release: waiting for the next one.
+        with freeze_time(now - timedelta(days=1, hours=6)):
+            fresh = self.submit(next(counter), "Synthetic demo item, approved after the last release.")
+        for i, reviewer in enumerate(("reviewer1", "reviewer2", "reviewer3")):
+            with freeze_time(now - timedelta(hours=20 - 6 * i)):
+                self.review(fresh, reviewer)
         # Waiting for review: some untouched, one with a review already (blind to everyone else).
-        for n in range(8, 13):
-            self.submit(n, "Synthetic demo item waiting for review.")
-        self.review(Submission.objects.get(external_reference="DEMO-ICSE-0008"), "reviewer2")
+        waiting = []
+        for hours in (30, 20, 8, 3, 1):
+            with freeze_time(now - timedelta(hours=hours)):
+                waiting.append(self.submit(next(counter), "Synthetic demo item waiting for review."))
+        with freeze_time(now - timedelta(minutes=30)):
+            self.review(waiting[0], "reviewer2")
         services.feed_grant(actor=None, organisation=Organisation.objects.get(name="Example Networks"),
                             feed_name="standard")
 
