@@ -224,6 +224,7 @@ def test_an_administrator_grants_the_reviewer_role(people, live_server, personas
     newcomer = personas.outsider  # signed in, no role yet
     for user in (personas.admin, newcomer):
         authenticator(user)
+    make_item(personas.investigator, external_reference="ICSE-E2E-NEW-REVIEWER")  # waiting for reviewers
 
     their_page = people(newcomer.username)
     sign_in(their_page, live_server, newcomer)
@@ -246,4 +247,7 @@ def test_an_administrator_grants_the_reviewer_role(people, live_server, personas
     expect(their_page.get_by_role("heading", name="Reviewer", exact=True)).to_be_visible()
     open_nav(their_page, "Review queue")
     expect(their_page.get_by_role("heading", name="Review queue")).to_be_visible()
-    expect(their_page.get_by_text("Your queue is empty.")).to_be_visible()
+    waiting = their_page.get_by_role("row").filter(has_text="ICSE-E2E-NEW-REVIEWER")
+    expect(waiting).to_have_count(1)
+    waiting.get_by_role("link", name="Review").click()
+    expect(their_page.get_by_text("ICSE-E2E-NEW-REVIEWER").first).to_be_visible()
