@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.base import ModelBase
 
 from accounts.models import Role
 from accounts.permissions import has_role
@@ -10,6 +12,20 @@ class BaselineAdminSite(admin.AdminSite):
 
     site_header = "Baseline administration (read-only)"
     site_title = "Baseline admin"
+    # Only the project's own models, each with a read-only admin. Third-party apps register plain
+    # ModelAdmins at autodiscovery (auth groups, django-otp devices with their secret-revealing config
+    # and QR-code views, django-axes lockouts): here those would let a superuser add or remove second
+    # factors or clear lockouts with no audit entry, so they are not registered at all.
+    own_apps = frozenset({"accounts", "curation"})
+
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
+        own = [model for model in models if model._meta.app_label in self.own_apps]
+        if not own:
+            return
+        if admin_class is None or not issubclass(admin_class, ReadOnlyAdmin):
+            raise ImproperlyConfigured(f"{own[0]._meta.label} must be registered with a ReadOnlyAdmin.")
+        super().register(own, admin_class, **options)
 
     def has_permission(self, request) -> bool:
         # The second factor is required here too, even if a middleware were removed.

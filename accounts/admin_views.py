@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -100,6 +98,20 @@ def user_reset_mfa(request, pk: int):
 
 
 @login_required
+@require_POST
+def user_password_issue(request, pk: int):
+    """A new one-time password for someone who lost theirs: shown once, replaced at their next sign-in."""
+    _admin(request)
+    user = get_object_or_404(User, pk=pk)
+    try:
+        password = services.user_password_issue(actor=request.user, user=user)
+    except CurationError as exc:
+        messages.error(request, exc.message)
+        return redirect("admin-users")
+    return render(request, "accounts/admin_password_issued.html", {"target": user, "password": password})
+
+
+@login_required
 def user_create(request):
     _admin(request)
     form = {"username": "", "email": "", "organisation": "", "roles": []}
@@ -112,10 +124,11 @@ def user_create(request):
         if org is None:
             errors.append("Choose an organisation.")
         else:
-            password = secrets.token_urlsafe(12)
+            password = services.new_one_time_password()
             try:
                 user = services.user_create(actor=request.user, username=form["username"], organisation=org,
-                                            roles=form["roles"], email=form["email"], password=password)
+                                            roles=form["roles"], email=form["email"], password=password,
+                                            must_change_password=True)
             except CurationError as exc:
                 errors.append(exc.message)
             else:
@@ -156,7 +169,8 @@ def organisation_edit(request, pk: int):
         try:
             if "active" in request.POST:
                 services.organisation_set_active(actor=request.user, organisation=org,
-                                                 active=request.POST["active"] == "on")
+                                                 active=request.POST["active"] == "on",
+                                                 reason=request.POST.get("reason", ""))
             else:
                 services.organisation_update(actor=request.user, organisation=org,
                                              name=request.POST.get("name", ""),

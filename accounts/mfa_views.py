@@ -12,7 +12,8 @@ from accounts import mfa
 from curation.errors import CurationError
 
 
-def _next(request) -> str:
+def safe_next(request) -> str:
+    """The `next` target if it stays on this site, else the home page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()) and target.startswith("/"):
@@ -28,23 +29,23 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         super().form_valid(form)
         if not settings.BASELINE_REQUIRE_MFA:
-            return redirect(_next(self.request))
+            return redirect(safe_next(self.request))
         target = "mfa-verify" if mfa.has_device(form.get_user()) else "mfa-enrol"
-        return redirect(f"{reverse(target)}?next={_next(self.request)}")
+        return redirect(f"{reverse(target)}?next={safe_next(self.request)}")
 
 
 @login_required
 def verify(request):
     if request.user.is_verified():
-        return redirect(_next(request))
+        return redirect(safe_next(request))
     if not mfa.has_device(request.user):
         return redirect("mfa-enrol")
     error = None
     if request.method == "POST":
         error = mfa.verify(request, request.POST.get("token", ""))
         if error is None:
-            return redirect(_next(request))
-    return render(request, "accounts/mfa_verify.html", {"error": error, "next": _next(request)},
+            return redirect(safe_next(request))
+    return render(request, "accounts/mfa_verify.html", {"error": error, "next": safe_next(request)},
                   status=400 if error else 200)
 
 
@@ -61,7 +62,7 @@ def enrol(request):
             error = exc.message
         else:
             messages.success(request, "Two-factor sign-in is on.")
-            return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": _next(request)})
+            return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": safe_next(request)})
     return render(request, "accounts/mfa_enrol.html", {
-        "qr": mfa.qr_svg(device), "secret": mfa.secret_base32(device), "error": error, "next": _next(request),
+        "qr": mfa.qr_svg(device), "secret": mfa.secret_base32(device), "error": error, "next": safe_next(request),
     }, status=400 if error else 200)

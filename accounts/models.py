@@ -59,6 +59,11 @@ class User(AbstractUser):
     email_digest = models.BooleanField(
         default=False, help_text="Send at most one email an hour when the review queue has new items."
     )
+    # Set while the password is one somebody else saw (a generated one-time password): every
+    # interactive page but sign-out, two-factor and the password page itself sends the user to change it.
+    must_change_password = models.BooleanField(
+        default=False, help_text="The user must choose a new password before using the site."
+    )
 
     objects = UserManager()
 

@@ -60,6 +60,11 @@ def may_manage_roles(actor, user) -> bool:
     return has_role(actor, Role.ADMINISTRATOR) and actor.pk != user.pk
 
 
+def may_issue_password(actor, user) -> bool:
+    """Administrators hand out one-time passwords to others; everyone changes their own themselves."""
+    return has_role(actor, Role.ADMINISTRATOR) and actor.pk != user.pk
+
+
 def may_revoke_token(actor, token) -> bool:
     return token.user_id == actor.pk or has_role(actor, Role.ADMINISTRATOR)
 

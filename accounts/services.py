@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +19,32 @@ from accounts.tokens import digest, new_key
 from curation import audit
 from curation.errors import CurationError
 
+MAX_REASON = 500  # as for retractions (curation/services.py)
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def _text(value: str | None, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    """Trimmed free text within the column's length: a clear 400, never a DataError from the database."""
+    value = (value or "").strip()
+    if required and not value:
+        raise CurationError(f"{label} is required.", code="invalid", field=field)
+    if len(value) > max_length:
+        raise CurationError(f"{label} is at most {max_length} characters (got {len(value)}).", code="invalid",
+                            field=field)
+    return value
+
+
+def _reason(reason: str | None, *, action: str) -> str:
+    return _text(reason, field="reason", label=f"A reason for {action}", max_length=MAX_REASON)
+
+
+def new_one_time_password() -> str:
+    """A random password for somebody else to hand over; its holder must replace it at sign-in."""
+    return secrets.token_urlsafe(12)
+
 
 def _check_actor_may_manage(actor, user: User) -> None:
     """`actor` None means the operator at the command line, who is trusted with the host."""
@@ -28,10 +56,11 @@ def _check_actor_may_manage(actor, user: User) -> None:
         raise CurationError("Only administrators manage roles.", code="forbidden", kind="forbidden")
 
 
-def organisation_create(*, actor, name: str, country: str, kind: str) -> Organisation:
-    name, country = name.strip(), country.strip().upper()
+def _organisation_fields(name: str, country: str, kind: str) -> tuple[str, str, str]:
+    name, country = (name or "").strip(), (country or "").strip().upper()
     if not name:
         raise CurationError("An organisation needs a name.", code="invalid", field="name")
+    name = _text(name, field="name", label="An organisation's name", max_length=_max_length(Organisation, "name"))
     if country not in COUNTRIES:
         raise CurationError(
             f"{country!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid", field="country"
@@ -40,6 +69,11 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
         raise CurationError(
             f"Kind must be one of {', '.join(Organisation.Kind.values)}.", code="invalid", field="kind"
         )
+    return name, country, kind
+
+
+def organisation_create(*, actor, name: str, country: str, kind: str) -> Organisation:
+    name, country, kind = _organisation_fields(name, country, kind)
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
             raise CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
@@ -72,32 +106,42 @@ def user_create(
     roles: list[str],
     email: str = "",
     password: str | None = None,
+    must_change_password: bool = False,
 ) -> User:
-    """Create a user with roles. `password` None leaves an unusable password."""
+    """Create a user with roles. `password` None leaves an unusable password; a generated one-time
+    password (seen by whoever created the account) comes with `must_change_password=True`."""
     if actor is not None and not permissions.has_role(actor, Role.ADMINISTRATOR):
         raise CurationError("Only administrators create users.", code="forbidden", kind="forbidden")
-    username = username.strip()
-    if not username:
-        raise CurationError("A user needs a username.", code="invalid", field="username")
+    username = _text(username, field="username", label="A username", max_length=_max_length(User, "username"))
+    email = _text(email, field="email", label="An email address", max_length=_max_length(User, "email"),
+                  required=False)
     if organisation is None or not organisation.is_active:
         raise CurationError("That organisation is deactivated.", code="inactive", field="organisation")
+    roles = list(dict.fromkeys(roles))  # `--role x --role x` or a repeated form field: one grant
     _check_roles_combination(set(), roles)
+    exists = CurationError(f"A user named {username!r} exists.", code="exists", kind="conflict", field="username")
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise CurationError(f"A user named {username!r} exists.", code="exists", kind="conflict", field="username")
-        user = User(username=username, email=email.strip(), organisation=organisation)
+            raise exists
+        user = User(username=username, email=email, organisation=organisation,
+                    must_change_password=must_change_password and password is not None)
         if password is None:
             user.set_unusable_password()
         else:
             user.set_password(password)
         try:
-            user.full_clean(exclude=["password"])
+            user.full_clean(exclude=["password"], validate_unique=False)
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             raise CurationError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise exists from None  # created by a simultaneous request since the check above
         audit.record(actor=actor, action="user.create", obj=user,
-                     details={"username": username, "organisation_id": organisation.pk})
+                     details={"username": username, "organisation_id": organisation.pk,
+                              "must_change_password": user.must_change_password})
         for role in roles:
             _grant(actor=actor, user=user, role=role)
     return user
@@ -126,8 +170,10 @@ def _grant(*, actor, user: User, role: str) -> RoleGrant:
     return grant
 
 
-def role_grant(*, actor, user: User, role: str, reason: str = "") -> RoleGrant:
+def role_grant(*, actor, user: User, role: str, reason: str) -> RoleGrant:
+    """Grant a role; `reason` (required, at most 500 characters) goes into the audit entry."""
     _check_actor_may_manage(actor, user)
+    reason = _reason(reason, action="granting a role")
     with transaction.atomic():
         # Lock the user so two concurrent grants cannot together break separation of duties.
         User.objects.select_for_update().get(pk=user.pk)
@@ -141,8 +187,10 @@ def role_grant(*, actor, user: User, role: str, reason: str = "") -> RoleGrant:
     return grant
 
 
-def role_revoke(*, actor, user: User, role: str, reason: str = "") -> None:
+def role_revoke(*, actor, user: User, role: str, reason: str) -> None:
+    """Revoke a role; `reason` (required, at most 500 characters) goes into the audit entry."""
     _check_actor_may_manage(actor, user)
+    reason = _reason(reason, action="revoking a role")
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)
         deleted, _ = RoleGrant.objects.filter(user=user, role=role).delete()
@@ -156,6 +204,8 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
     """Create a token for `user`; returns it with the key, which is never stored or shown again."""
     if actor is not None and actor.pk != user.pk:
         raise CurationError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
+    name = _text(name, field="name", label="A token's name", max_length=_max_length(ApiToken, "name"),
+                 required=False)
     days = settings.BASELINE_TOKEN_DAYS if days is None else days
     if not 1 <= days <= 366:
         raise CurationError("A token lasts between 1 and 366 days.", code="invalid", field="days")
@@ -163,7 +213,7 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,
-            name=name.strip()[:100],
+            name=name,
             digest=digest(key),
             prefix=key[:8],
             expires_at=timezone.now() + timedelta(days=days),
@@ -194,10 +244,13 @@ def _require_admin(actor) -> None:
 
 
 def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> User:
-    """Deactivate (or reactivate) an account; a deactivated user holds no role and no token works."""
+    """Deactivate (or reactivate) an account; a deactivated user holds no role and no token works.
+    Deactivating needs a reason; it goes into the audit entry."""
     _require_admin(actor)
     if actor is not None and actor.pk == user.pk:
         raise CurationError("Nobody deactivates their own account.", code="self_change", kind="forbidden")
+    reason = _text(reason, field="reason", label="A reason for deactivating an account", max_length=MAX_REASON,
+                   required=not active)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.is_active == active:
@@ -211,38 +264,84 @@ def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> Use
     return user
 
 
+def user_password_change(*, actor, user: User, current_password: str, new_password: str) -> User:
+    """A user replaces their own password: the current one first, then Django's password validators
+    (AUTH_PASSWORD_VALIDATORS). Clears `must_change_password`. The caller keeps the session
+    (`update_session_auth_hash`); every other session of the user ends with the old hash."""
+    if actor is None or actor.pk != user.pk:
+        raise CurationError("People change only their own password.", code="forbidden", kind="forbidden")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        matched = user.check_password(current_password or "")
+        if not matched:
+            audit.record(actor=actor, action="user.password_change_failed", obj=user)
+    if not matched:
+        raise CurationError("Your current password is not right.", code="invalid_password", field="current_password")
+    new_password = new_password or ""
+    if new_password == current_password:
+        raise CurationError("Choose a new password, not the current one.", code="invalid", field="new_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise CurationError(" ".join(exc.messages), code="invalid", field="new_password") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        forced = user.must_change_password
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        audit.record(actor=actor, action="user.password_change", obj=user, details={"was_required": forced})
+    return user
+
+
+def user_password_issue(*, actor, user: User) -> str:
+    """An administrator gives someone a new one-time password (returned, shown once). The user must
+    replace it at their next sign-in; their other sessions end; API tokens are unaffected."""
+    if actor is not None and not permissions.may_issue_password(actor, user):
+        raise CurationError("Administrators issue passwords to others; change your own on the password page.",
+                            code="forbidden", kind="forbidden")
+    password = new_one_time_password()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        audit.record(actor=actor, action="user.password_issue", obj=user)
+    return password
+
+
 def organisation_update(*, actor, organisation: Organisation, name: str, country: str, kind: str) -> Organisation:
     _require_admin(actor)
-    name, country = name.strip(), country.strip().upper()
-    if not name:
-        raise CurationError("An organisation needs a name.", code="invalid", field="name")
-    if country not in COUNTRIES:
-        raise CurationError(f"{country!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid",
-                            field="country")
-    if kind not in Organisation.Kind.values:
-        raise CurationError(f"Kind must be one of {', '.join(Organisation.Kind.values)}.", code="invalid",
-                            field="kind")
+    name, country, kind = _organisation_fields(name, country, kind)
+    exists = CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if Organisation.objects.filter(name__iexact=name).exclude(pk=org.pk).exists():
-            raise CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict",
-                                field="name")
+            raise exists
         before = {"name": org.name, "country": org.country, "kind": org.kind}
         org.name, org.country, org.kind = name, country, kind
-        org.save(update_fields=["name", "country", "kind"])
+        try:
+            with transaction.atomic():
+                org.save(update_fields=["name", "country", "kind"])
+        except IntegrityError:
+            raise exists from None  # renamed or created by a simultaneous request
         audit.record(actor=actor, action="organisation.update", obj=org,
                      details={"before": before, "after": {"name": name, "country": country, "kind": kind}})
     return org
 
 
-def organisation_set_active(*, actor, organisation: Organisation, active: bool) -> Organisation:
-    """A deactivated organisation's members hold no role and their tokens stop working."""
+def organisation_set_active(*, actor, organisation: Organisation, active: bool, reason: str = "") -> Organisation:
+    """A deactivated organisation's members hold no role and their tokens stop working.
+    Deactivating needs a reason; it goes into the audit entry."""
     _require_admin(actor)
+    reason = _text(reason, field="reason", label="A reason for deactivating an organisation",
+                   max_length=MAX_REASON, required=not active)
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if actor is not None and org.pk == actor.organisation_id and not active:
             raise CurationError("Nobody deactivates their own organisation.", code="self_change", kind="forbidden")
         org.is_active = active
         org.save(update_fields=["is_active"])
-        audit.record(actor=actor, action="organisation.activate" if active else "organisation.deactivate", obj=org)
+        audit.record(actor=actor, action="organisation.activate" if active else "organisation.deactivate", obj=org,
+                     details={"reason": reason})
     return org

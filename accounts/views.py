@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
+from accounts.mfa_views import safe_next
 from accounts.models import ApiToken, Role
 from accounts.navigation import ROLE_SUMMARIES
 from accounts.permissions import has_role, roles_of
@@ -78,6 +80,32 @@ def token_revoke(request, pk: int):
     except CurationError as exc:
         messages.error(request, exc.message)
     return redirect("tokens")
+
+
+@login_required
+def password_change(request):
+    """Every signed-in user changes their own password here; a one-time password must be replaced
+    before anything else (accounts/middleware.py::RequirePasswordChange)."""
+    error = None
+    if request.method == "POST":
+        new, again = request.POST.get("new_password", ""), request.POST.get("new_password_again", "")
+        try:
+            if new != again:
+                raise CurationError("The two new passwords differ.", code="invalid", field="new_password_again")
+            services.user_password_change(actor=request.user, user=request.user,
+                                          current_password=request.POST.get("current_password", ""),
+                                          new_password=new)
+        except CurationError as exc:
+            error = exc.message
+        else:
+            request.user.refresh_from_db()
+            update_session_auth_hash(request, request.user)  # this session stays signed in; others end
+            messages.success(request, "Your password has been changed.")
+            return redirect(safe_next(request))
+    return render(request, "accounts/password_change.html", {
+        "error": error, "next": safe_next(request), "required": request.user.must_change_password,
+        "rules": password_validation.password_validators_help_texts(),
+    }, status=400 if error else 200)
 
 
 def locked_out(request, *args, **kwargs):

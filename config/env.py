@@ -7,6 +7,8 @@ deployment stops start-up with a message naming the variable instead of running 
 from __future__ import annotations
 
 import os
+import re
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -64,6 +66,42 @@ def env_list(name: str, default: list[str] | None = None, *, required: bool = Fa
             raise ImproperlyConfigured(f"{name} must be set (a comma-separated list).")
         return list(default or [])
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+_RATE = re.compile(r"([0-9]+)/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A Django REST framework throttle rate: `N/second`, `N/minute`, `N/hour` or `N/day` (N ≥ 1)."""
+    value = _raw(name)
+    if value is None:
+        return default
+    match = _RATE.fullmatch(value.replace(" ", ""))
+    if match is None or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as '3000/hour' (a whole number of requests, at least 1, per second, "
+            f"minute, hour or day), not {value!r}."
+        )
+    return match.group(0)
+
+
+def env_class_path(name: str, *, base: str) -> str | None:
+    """The dotted path of an importable class that is `base` or a subclass of it; None when unset."""
+    value = _raw(name)
+    if value is None:
+        return None
+    module_path, _, class_name = value.rpartition(".")
+    if not module_path or not all(part.isidentifier() for part in value.split(".")):
+        raise ImproperlyConfigured(f"{name} must be a dotted class path such as 'package.module.Class', not {value!r}.")
+    base_module, _, base_name = base.rpartition(".")
+    try:
+        cls = getattr(import_module(module_path), class_name, None)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{name}: cannot import {module_path!r} ({exc}).") from None
+    expected = getattr(import_module(base_module), base_name)
+    if not isinstance(cls, type) or not issubclass(cls, expected):
+        raise ImproperlyConfigured(f"{name}: {value!r} is not a {base} class.")
+    return value
 
 
 def parse_database_url(url: str, *, base_dir: Path) -> dict:

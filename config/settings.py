@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, parse_database_url
+from config.env import env_bool, env_class_path, env_int, env_list, env_rate, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.RequireSecondFactor",
+    "accounts.middleware.RequirePasswordChange",  # after the second factor (accounts/middleware.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -174,6 +175,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token, and there is no JavaScript
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -236,11 +238,10 @@ BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
 # Release files go through Django's storage API: a local directory by default; in production any
 # storage every host shares (an S3-compatible backend from django-storages, or a shared volume).
+_EXPORT_STORAGE = env_class_path("BASELINE_EXPORT_STORAGE", base="django.core.files.storage.Storage")
 STORAGES["exports"] = {
-    "BACKEND": env_str("BASELINE_EXPORT_STORAGE", "django.core.files.storage.FileSystemStorage"),
-    "OPTIONS": {"location": str(BASELINE_EXPORT_ROOT)}
-    if env_str("BASELINE_EXPORT_STORAGE") is None
-    else {},
+    "BACKEND": _EXPORT_STORAGE or "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(BASELINE_EXPORT_ROOT)} if _EXPORT_STORAGE is None else {},
 }
 BASELINE_SIGNING_KEY_FILE = env_str("BASELINE_SIGNING_KEY_FILE")
 if DEBUG and BASELINE_SIGNING_KEY_FILE is None:
@@ -296,7 +297,7 @@ CONTENT_SECURITY_POLICY = {
 # API throttling per token (accounts/throttling.py); bulk clients get their own token.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.TokenRateThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "token": env_str("BASELINE_API_RATE", "3000/hour"),
+    "token": env_rate("BASELINE_API_RATE", "3000/hour"),
     "anon": "120/hour",
 }
 if not DEBUG:

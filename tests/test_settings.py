@@ -55,6 +55,19 @@ def test_good_production_settings_load():
         ({"BASELINE_SIGNING_KEY_FILE": None}, "BASELINE_SIGNING_KEY_FILE must name the Ed25519 private key"),
         ({"REDIS_URL": None}, "REDIS_URL must be set outside development"),
         ({"BASELINE_SIGNING_KEY_FILE": "/nonexistent/key.pem"}, "BASELINE_SIGNING_KEY_FILE must name"),
+        ({"BASELINE_API_RATE": "lots"}, "BASELINE_API_RATE must be a rate such as '3000/hour'"),
+        ({"BASELINE_API_RATE": "0/hour"}, "BASELINE_API_RATE must be a rate such as '3000/hour'"),
+        ({"BASELINE_API_RATE": "100/fortnight"}, "not '100/fortnight'"),
+        ({"BASELINE_API_RATE": "100"}, "BASELINE_API_RATE must be a rate"),
+        ({"BASELINE_EXPORT_STORAGE": "s3"}, "BASELINE_EXPORT_STORAGE must be a dotted class path"),
+        ({"BASELINE_EXPORT_STORAGE": "storages.backends.s3..S3Storage"}, "must be a dotted class path"),
+        ({"BASELINE_EXPORT_STORAGE": "nosuchpackage.backends.S3Storage"},
+         "BASELINE_EXPORT_STORAGE: cannot import 'nosuchpackage.backends'"),
+        ({"BASELINE_EXPORT_STORAGE": "django.core.files.storage.NoSuchStorage"},
+         "is not a django.core.files.storage.Storage class"),
+        ({"BASELINE_EXPORT_STORAGE": "config.env.env_str"}, "is not a django.core.files.storage.Storage class"),
+        ({"BASELINE_LOCKOUT_FAILURES": "0"}, "BASELINE_LOCKOUT_FAILURES must be at least 1"),
+        ({"BASELINE_TRUSTED_PROXIES": "one"}, "BASELINE_TRUSTED_PROXIES must be a whole number"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_clear_message(overrides, message):
@@ -67,6 +80,22 @@ def test_development_needs_no_secret_and_may_turn_mfa_off(tmp_path):
     result = load(DEBUG="true", SECRET_KEY=None, ALLOWED_HOSTS=None, BASELINE_REQUIRE_MFA="false",
                   DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     assert result.returncode == 0, result.stderr
+
+
+def test_good_rates_and_storage_classes_load():
+    result = load(BASELINE_API_RATE="100/minute", BASELINE_EXPORT_STORAGE="django.core.files.storage.FileSystemStorage")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("rate", ["5/s", "5/second", "10/min", "3000/hour", "3000 / hour", "1/d"])
+def test_every_accepted_rate_is_one_the_throttle_understands(rate, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from config.env import env_rate
+
+    monkeypatch.setenv("BASELINE_API_RATE", rate)
+    number, seconds = SimpleRateThrottle.parse_rate(None, env_rate("BASELINE_API_RATE", "3000/hour"))
+    assert number >= 1 and seconds in {1, 60, 3600, 86400}
 
 
 def test_raising_required_agreements_is_allowed():

@@ -21,18 +21,19 @@ def test_administrators_grant_and_revoke_roles_with_a_reason(personas, client):
 
 def test_separation_of_duties_is_explained_on_the_page(personas, client):
     client.force_login(personas.admin)
-    response = client.post(f"/users/{personas.reviewer.pk}/grant/", {"role": "administrator"}, follow=True)
+    response = client.post(f"/users/{personas.reviewer.pk}/grant/", {"role": "administrator", "reason": "x"},
+                           follow=True)
     assert "separation of duties" in response.content.decode()
-    response = client.post(f"/users/{personas.admin.pk}/grant/", {"role": "curator"}, follow=True)
+    response = client.post(f"/users/{personas.admin.pk}/grant/", {"role": "curator", "reason": "x"}, follow=True)
     assert "own roles" in response.content.decode()
 
 
 def test_deactivating_a_user_removes_their_access(personas, client, api):
     token_client = api(personas.partner)
     client.force_login(personas.admin)
-    client.post(f"/users/{personas.partner.pk}/active/", {"active": "off"})
+    client.post(f"/users/{personas.partner.pk}/active/", {"active": "off", "reason": "left the company"})
     assert token_client.get("/api/v1/me/").status_code == 401
-    assert AuditEntry.objects.filter(action="user.deactivate").exists()
+    assert AuditEntry.objects.get(action="user.deactivate").details == {"reason": "left the company"}
     client.post(f"/users/{personas.partner.pk}/active/", {"active": "on"})
     assert token_client.get("/api/v1/me/").status_code == 200
 
@@ -72,7 +73,7 @@ def test_administrators_manage_organisations(personas, client):
     client.post(f"/organisations/{org.pk}/", {"name": "Nordic Hotline AS", "country": "NO", "kind": "hotline"})
     org.refresh_from_db()
     assert org.name == "Nordic Hotline AS"
-    client.post(f"/organisations/{org.pk}/", {"active": "off"})
+    client.post(f"/organisations/{org.pk}/", {"active": "off", "reason": "merged into another hotline"})
     org.refresh_from_db()
     assert org.is_active is False
     assert {"organisation.create", "organisation.update", "organisation.deactivate"} <= set(
@@ -85,3 +86,86 @@ def test_administration_pages_are_for_administrators(personas, client, user):
     for path in ("/users/", "/users/new/", "/organisations/"):
         assert client.get(path).status_code == 403
     assert client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "curator"}).status_code == 403
+
+
+def test_a_crafted_create_with_a_repeated_role_grants_it_once(personas, client):
+    client.force_login(personas.admin)
+    response = client.post("/users/new/", {"username": "dup", "organisation": personas.partner.organisation.pk,
+                                           "roles": ["partner", "partner"]})
+    assert response.status_code == 200
+    assert roles_of(User.objects.get(username="dup")) == {Role.PARTNER}
+
+
+def test_an_existing_username_is_a_clear_error_on_the_page(personas, client):
+    client.force_login(personas.admin)
+    response = client.post("/users/new/", {"username": "CURATOR", "organisation": personas.partner.organisation.pk,
+                                           "roles": ["partner"]})
+    assert response.status_code == 400 and "A user named &#x27;CURATOR&#x27; exists." in response.content.decode()
+
+
+def test_overlong_organisation_names_are_a_clear_error_not_a_500(personas, client):
+    client.force_login(personas.admin)
+    response = client.post("/organisations/", {"name": "N" * 201, "country": "NO", "kind": "hotline"})
+    assert response.status_code == 400 and "at most 200 characters" in response.content.decode()
+    org = personas.partner.organisation
+    response = client.post(f"/organisations/{org.pk}/", {"name": "N" * 201, "country": "SE", "kind": "partner"})
+    assert response.status_code == 400 and "at most 200 characters" in response.content.decode()
+    org.refresh_from_db()
+    assert org.name == "Example Networks"
+    assert not AuditEntry.objects.filter(action__startswith="organisation.").exists()
+
+
+def test_role_changes_and_deactivation_without_a_reason_change_nothing(personas, client):
+    client.force_login(personas.admin)
+    page = client.get("/users/").content.decode()
+    assert f'id="grant-reason-{personas.outsider.pk}" name="reason" class="small" required' in page
+    for field in (f"revoke-{personas.reviewer.pk}-reviewer", f"deactivate-reason-{personas.partner.pk}"):
+        assert f'id="{field}" name="reason" placeholder="reason" class="small" required' in page
+    response = client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "curator", "reason": " "}, follow=True)
+    assert "A reason for granting a role is required." in response.content.decode()
+    response = client.post(f"/users/{personas.reviewer.pk}/revoke/", {"role": "reviewer"}, follow=True)
+    assert "A reason for revoking a role is required." in response.content.decode()
+    response = client.post(f"/users/{personas.partner.pk}/active/", {"active": "off"}, follow=True)
+    assert "A reason for deactivating an account is required." in response.content.decode()
+    org = personas.partner.organisation
+    response = client.post(f"/organisations/{org.pk}/", {"active": "off"})
+    assert response.status_code == 400 and "A reason for deactivating an organisation is required." in (
+        response.content.decode())
+    assert 'name="reason" required' in client.get(f"/organisations/{org.pk}/").content.decode()
+    assert roles_of(User.objects.get(pk=personas.outsider.pk)) == frozenset()
+    assert roles_of(User.objects.get(pk=personas.reviewer.pk)) == {Role.REVIEWER}
+    assert User.objects.get(pk=personas.partner.pk).is_active
+    org.refresh_from_db()
+    assert org.is_active
+    assert not AuditEntry.objects.exclude(action__startswith="auth.").exists()
+
+
+def test_the_django_admin_registers_only_the_projects_read_only_admins(personas, client):
+    from django.contrib import admin
+
+    from accounts.admin_site import ReadOnlyAdmin
+
+    registered = {model._meta.label: type(model_admin) for model, model_admin in admin.site._registry.items()}
+    assert set(registered) == {"accounts.Organisation", "accounts.User", "accounts.ApiToken", "curation.CriteriaSet"}
+    assert all(issubclass(cls, ReadOnlyAdmin) for cls in registered.values())
+    client.force_login(personas.admin)
+    for path in ("/django-admin/otp_totp/totpdevice/", "/django-admin/otp_totp/totpdevice/1/config/",
+                 "/django-admin/otp_static/staticdevice/", "/django-admin/axes/accessattempt/",
+                 "/django-admin/auth/group/"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_the_admin_site_refuses_a_writable_admin_for_the_projects_models():
+    from django.contrib import admin
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.admin_site import BaselineAdminSite
+
+    site = BaselineAdminSite(name="probe")
+    with pytest.raises(ImproperlyConfigured, match="ReadOnlyAdmin"):
+        site.register(Organisation, admin.ModelAdmin)
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    site.register(TOTPDevice, TOTPDeviceAdmin)  # another app's admin: left out
+    assert not site.is_registered(TOTPDevice)

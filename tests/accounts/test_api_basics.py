@@ -17,7 +17,7 @@ def test_me_describes_the_caller(personas, api):
 def test_me_lists_every_role_sorted(personas, api):
     from accounts.services import role_grant
 
-    role_grant(actor=personas.admin, user=personas.curator, role="partner")
+    role_grant(actor=personas.admin, user=personas.curator, role="partner", reason="also a partner")
     assert api(personas.curator).get("/api/v1/me/").json()["roles"] == ["curator", "partner"]
 
 

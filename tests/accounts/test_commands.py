@@ -66,7 +66,45 @@ def test_create_user_with_several_roles_prints_a_usable_password():
     assert user.email == "carol@example.org"
     password = out.strip().splitlines()[-1].split(": ", 1)[1]
     assert user.check_password(password)
+    assert user.must_change_password  # the operator saw it: it is replaced at the first sign-in
+    assert "must choose a new password" in out
     assert AuditEntry.objects.filter(action="role.grant", object_id=str(user.pk)).count() == 2
+
+
+@pytest.mark.django_db
+def test_create_user_with_a_repeated_role_grants_it_once():
+    run("create_organisation", "Secretariat", "--country", "FR", "--kind", "secretariat")
+    out = run("create_user", "dan", "--organisation", "Secretariat", "--role", "investigator",
+              "--role", "investigator")
+    user = User.objects.get(username="dan")
+    assert roles_of(user) == {Role.INVESTIGATOR}
+    assert "with roles investigator." in out
+    assert AuditEntry.objects.filter(action="role.grant", object_id=str(user.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_create_organisation_refuses_a_name_longer_than_the_column():
+    with pytest.raises(CommandError, match="at most 200 characters"):
+        run("create_organisation", "N" * 201, "--country", "FR", "--kind", "hotline")
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_user_refuses_an_overlong_username_or_email():
+    run("create_organisation", "Secretariat", "--country", "FR", "--kind", "secretariat")
+    with pytest.raises(CommandError, match="at most 150 characters"):
+        run("create_user", "u" * 151, "--organisation", "Secretariat", "--role", "curator")
+    with pytest.raises(CommandError, match="at most 254 characters"):
+        run("create_user", "eve", "--organisation", "Secretariat", "--role", "curator", "--email",
+            "e" * 250 + "@example.org")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_token_refuses_an_overlong_name(personas):
+    with pytest.raises(CommandError, match="A token's name is at most 100 characters"):
+        run("create_token", "partner", "--name", "n" * 101)
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db

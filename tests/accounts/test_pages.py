@@ -86,3 +86,11 @@ def test_browser_posts_need_the_csrf_token(personas):
     assert client.post("/submit/", {"action": "submit", "media_type": "image", "sig_md5": "0" * 32,
                                     "external_reference": "R"}).status_code == 403
     assert Client(enforce_csrf_checks=True).post("/sign-in/", {"username": "x", "password": "y"}).status_code == 403
+
+
+def test_the_csrf_cookie_is_out_of_reach_of_scripts(db):
+    """No template or static file has JavaScript that reads it: forms carry the token."""
+    from django.test import Client
+
+    response = Client().get("/sign-in/")
+    assert response.cookies["csrftoken"]["httponly"] is True

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from accounts.models import Role, RoleGrant
@@ -20,7 +22,7 @@ def test_administrator_grants_a_role_and_it_is_audited(personas):
 
 def test_nobody_grants_roles_to_themselves(personas):
     with pytest.raises(CurationError, match="own roles") as exc:
-        role_grant(actor=personas.admin, user=personas.admin, role=Role.CURATOR)
+        role_grant(actor=personas.admin, user=personas.admin, role=Role.CURATOR, reason="test")
     assert exc.value.status == 403
     assert not RoleGrant.objects.filter(user=personas.admin, role=Role.CURATOR).exists()
 
@@ -29,14 +31,14 @@ def test_nobody_grants_roles_to_themselves(personas):
 def test_only_administrators_grant_roles(personas, actor_name):
     actor = getattr(personas, actor_name)
     with pytest.raises(CurationError, match="Only administrators") as exc:
-        role_grant(actor=actor, user=personas.colleague, role=Role.CURATOR)
+        role_grant(actor=actor, user=personas.colleague, role=Role.CURATOR, reason="test")
     assert exc.value.status == 403
     assert not has_role(personas.colleague, Role.CURATOR)
 
 
 def test_a_reviewer_cannot_become_an_administrator(personas):
     with pytest.raises(CurationError, match="separation of duties"):
-        role_grant(actor=personas.admin, user=personas.reviewer, role=Role.ADMINISTRATOR)
+        role_grant(actor=personas.admin, user=personas.reviewer, role=Role.ADMINISTRATOR, reason="test")
     assert roles_of(personas.reviewer) == {Role.REVIEWER}
 
 
@@ -46,13 +48,13 @@ def test_an_administrator_cannot_become_a_reviewer(personas):
         roles=[Role.ADMINISTRATOR],
     )
     with pytest.raises(CurationError, match="separation of duties") as exc:
-        role_grant(actor=personas.admin, user=other_admin, role=Role.REVIEWER)
+        role_grant(actor=personas.admin, user=other_admin, role=Role.REVIEWER, reason="test")
     assert exc.value.status == 409
 
 
 def test_granting_a_held_role_is_a_conflict(personas):
     with pytest.raises(CurationError, match="already holds"):
-        role_grant(actor=personas.admin, user=personas.curator, role=Role.CURATOR)
+        role_grant(actor=personas.admin, user=personas.curator, role=Role.CURATOR, reason="test")
 
 
 def test_revoking_a_role_removes_it_and_is_audited(personas):
@@ -64,7 +66,7 @@ def test_revoking_a_role_removes_it_and_is_audited(personas):
 
 def test_revoking_a_role_not_held_is_a_conflict(personas):
     with pytest.raises(CurationError, match="does not hold"):
-        role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.CURATOR)
+        role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.CURATOR, reason="test")
 
 
 def test_an_inactive_user_or_organisation_holds_no_role(personas):
@@ -80,3 +82,75 @@ def test_an_inactive_user_or_organisation_holds_no_role(personas):
 def test_only_administrators_create_users(personas):
     with pytest.raises(CurationError, match="Only administrators create users"):
         user_create(actor=personas.curator, username="x", organisation=personas.curator.organisation, roles=[])
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_granting_and_revoking_need_a_reason(personas, reason):
+    with pytest.raises(CurationError, match="reason for granting a role is required") as exc:
+        role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason=reason)
+    assert exc.value.status == 400
+    with pytest.raises(CurationError, match="reason for revoking a role is required"):
+        role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.REVIEWER, reason=reason)
+    assert roles_of(personas.outsider) == frozenset() and roles_of(personas.reviewer) == {Role.REVIEWER}
+    assert not AuditEntry.objects.filter(action__startswith="role.").exists()
+
+
+def test_a_reason_longer_than_500_characters_is_refused(personas):
+    with pytest.raises(CurationError, match="at most 500 characters"):
+        role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 501)
+    role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 500)
+    assert has_role(personas.outsider, Role.CURATOR)
+
+
+def test_deactivating_an_account_needs_a_reason(personas):
+    from accounts.services import user_set_active
+
+    with pytest.raises(CurationError, match="reason for deactivating an account is required"):
+        user_set_active(actor=personas.admin, user=personas.partner, active=False)
+    personas.partner.refresh_from_db()
+    assert personas.partner.is_active
+    user_set_active(actor=personas.admin, user=personas.partner, active=False, reason="left")
+    user_set_active(actor=personas.admin, user=personas.partner, active=True)  # reactivating needs none
+    assert list(AuditEntry.objects.filter(action__startswith="user.").values_list("action", "details")) == [
+        ("user.deactivate", {"reason": "left"}), ("user.activate", {"reason": ""})]
+
+
+def test_a_repeated_role_at_creation_is_granted_once(personas):
+    user = user_create(actor=personas.admin, username="twice", organisation=personas.admin.organisation,
+                       roles=[Role.CURATOR, Role.CURATOR])
+    assert list(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == [Role.CURATOR]
+    assert AuditEntry.objects.filter(action="role.grant", object_id=str(user.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"username": "u" * 151}, "A username is at most 150 characters (got 151)"),
+        ({"username": "  "}, "A username is required"),
+        ({"email": "a" * 250 + "@example.org"}, "An email address is at most 254 characters"),
+        ({"email": "not an address"}, "email: Enter a valid email address"),
+        ({"username": "has space"}, "username: Enter a valid username"),
+    ],
+)
+def test_user_fields_are_checked_with_a_clear_message(personas, fields, message):
+    from accounts.models import User
+
+    before = User.objects.count()
+    with pytest.raises(CurationError, match=re.escape(message)) as exc:
+        user_create(actor=personas.admin, **{"username": "newbie", "organisation": personas.admin.organisation,
+                                             "roles": [Role.CURATOR], **fields})
+    assert exc.value.status == 400
+    assert User.objects.count() == before
+
+
+def test_organisation_names_longer_than_the_column_are_refused(personas):
+    from accounts.services import organisation_create, organisation_update
+
+    with pytest.raises(CurationError, match="at most 200 characters"):
+        organisation_create(actor=personas.admin, name="N" * 201, country="FR", kind="hotline")
+    org = personas.partner.organisation
+    with pytest.raises(CurationError, match="at most 200 characters"):
+        organisation_update(actor=personas.admin, organisation=org, name="N" * 201, country="SE", kind="partner")
+    org.refresh_from_db()
+    assert org.name == "Example Networks"
+    assert organisation_create(actor=personas.admin, name="N" * 200, country="FR", kind="hotline").name == "N" * 200

@@ -154,3 +154,10 @@ def test_administrators_see_and_revoke_anyones_token_on_the_page(personas, clien
     client.post(f"/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_by == personas.admin
+
+
+def test_token_page_refuses_an_overlong_name(personas, client):
+    client.force_login(personas.partner)
+    response = client.post("/tokens/", {"name": "n" * 101, "days": "30"}, follow=True)
+    assert "A token&#x27;s name is at most 100 characters (got 101)." in response.content.decode()
+    assert not ApiToken.objects.exists()

@@ -82,7 +82,7 @@ def test_list_shows_the_own_organisations_items_to_investigators_and_all_to_cura
     from tests.factories import UserFactory
 
     other = UserFactory(username="other-inv", organisation=outsider_org)
-    role_grant(actor=personas.admin, user=other, role="investigator")
+    role_grant(actor=personas.admin, user=other, role="investigator", reason="test")
     theirs = create(api, other).json()["id"]
     assert [i["id"] for i in api(personas.colleague).get("/api/v1/submissions/").json()["results"]] == [mine]
     curator_view = api(personas.curator).get("/api/v1/submissions/").json()

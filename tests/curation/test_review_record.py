@@ -73,13 +73,13 @@ def test_only_reviewers_review(personas, user):
 
 def test_the_role_must_be_held_now(personas):
     item = make_item(personas.investigator)
-    role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.REVIEWER)
+    role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.REVIEWER, reason="test")
     with pytest.raises(CurationError, match="Only reviewers"):
         services.review_record(actor=personas.reviewer, item=item, answers=dict(YES))
 
 
 def test_nobody_reviews_their_own_submission(personas):
-    role_grant(actor=personas.admin, user=personas.investigator, role=Role.REVIEWER)
+    role_grant(actor=personas.admin, user=personas.investigator, role=Role.REVIEWER, reason="test")
     item = make_item(personas.investigator)
     with pytest.raises(CurationError, match="own submission") as exc:
         services.review_record(actor=personas.investigator, item=item, answers=dict(YES))

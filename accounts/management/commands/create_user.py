@@ -1,14 +1,15 @@
-import secrets
-
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation, Role
-from accounts.services import user_create
+from accounts.services import new_one_time_password, user_create
 from curation.errors import CurationError
 
 
 class Command(BaseCommand):
-    help = "Create a user in an organisation with one or more roles, and print a one-time password."
+    help = (
+        "Create a user in an organisation with one or more roles, and print a one-time password "
+        "that the user must replace at their first sign-in."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -20,12 +21,15 @@ class Command(BaseCommand):
         org = Organisation.objects.filter(name=organisation).first()
         if org is None:
             raise CommandError(f"No organisation named {organisation!r}.")
-        password = secrets.token_urlsafe(12)
+        password = new_one_time_password()
         try:
             user = user_create(
-                actor=None, username=username, organisation=org, roles=roles, email=email, password=password
+                actor=None, username=username, organisation=org, roles=roles, email=email, password=password,
+                must_change_password=True,
             )
         except CurationError as exc:
             raise CommandError(exc.message) from None
+        roles = list(dict.fromkeys(roles))
         self.stdout.write(f"Created user {user.username} in {org.name} with roles {', '.join(roles)}.")
+        self.stdout.write("They must choose a new password when they first sign in.")
         self.stdout.write(f"Password (shown once): {password}")
