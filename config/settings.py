@@ -176,6 +176,7 @@ SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token, and there is no JavaScript
+CSRF_FAILURE_VIEW = "curation.views.csrf_failure"  # an over-limit upload is a 413, not a CSRF 403
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

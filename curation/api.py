@@ -24,7 +24,7 @@ from curation.serializers import (
     SubmissionOutput,
     paginated,
 )
-from curation.uploads import max_upload_bytes, upload_too_large
+from curation.uploads import too_large_message, upload_too_large
 
 
 class AlgorithmsView(APIView):
@@ -72,8 +72,7 @@ class CriteriaView(APIView):
 
 class TooLarge(CurationError):
     def __init__(self) -> None:
-        limit = max_upload_bytes() // (1024 * 1024)
-        super().__init__(f"The file is larger than the {limit} MB limit.", code="too_large", kind="too_large")
+        super().__init__(too_large_message(), code="too_large", kind="too_large")
 
 
 class HashView(APIView):
@@ -96,10 +95,20 @@ class HashView(APIView):
         except media.MediaError as exc:
             if exc.status == 415:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=exc.message) from None
-            return Response({"file": [exc.message]}, status=exc.status)
+            if exc.status == 400:
+                return Response({"file": [exc.message]}, status=400)
+            return Response({"detail": exc.message, "code": exc.code}, status=exc.status)  # e.g. 413
         finally:
             upload.close()
         return Response({"media_type": result.media_type, "signatures": result.signatures})
+
+    def handle_exception(self, exc):
+        # Over a browser session, DRF's CSRF check reads the form first; a body too large to parse
+        # has no token left to find. That is a 413, not a CSRF 403 (curation/uploads.py).
+        if (isinstance(exc, PermissionDenied) and str(exc.detail).startswith("CSRF Failed")
+                and upload_too_large(self.request)):
+            exc = TooLarge()
+        return super().handle_exception(exc)
 
 
 def _item_response(request, item: Submission, status_code: int = 200) -> Response:

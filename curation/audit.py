@@ -130,34 +130,50 @@ class Break:
 
 
 def verify(entries: Iterator[AuditEntry] | None = None) -> tuple[int, Break | None]:
-    """Walk the chain as a stream. Returns (entries checked, first break or None)."""
+    """Walk the chain as a stream. Returns (entries checked, first break or None).
+
+    The head is read first and the walk stops at it: on a live system entries appended while the
+    walk runs come after that head (an append writes its entries and the head in one transaction),
+    so they are neither checked nor mistaken for a removal. They are checked by the next run."""
+    return verify_up_to(AuditHead.objects.filter(pk=1).first(), entries)
+
+
+def verify_up_to(head: AuditHead | None, entries: Iterator[AuditEntry] | None = None) -> tuple[int, Break | None]:
+    """Verify the entries up to `head` (a head read before the walk; None: a flushed database)."""
     if entries is None:
-        entries = AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+        rows = AuditEntry.objects.order_by("seq")
+        if head is not None:
+            rows = rows.filter(seq__lte=head.seq)
+        entries = rows.iterator(chunk_size=2000)
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for entry in entries:
+        if head is not None and entry.seq > head.seq:
+            break  # appended after the walk began
         count += 1
         if entry.seq != expected_seq:
             return count, Break(entry.seq, entry.pk, f"expected sequence {expected_seq}: an entry is missing")
         if entry.prev_hash != prev_hash:
             return count, Break(entry.seq, entry.pk, "does not chain to the previous entry")
-        content = entry_content(
-            seq=entry.seq,
-            created_at=entry.created_at,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            organisation_id=entry.organisation_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            details=entry.details,
-        )
-        if chain_hash(prev_hash, content) != entry.hash:
+        if chain_hash(prev_hash, _content_of(entry)) != entry.hash:
             return count, Break(entry.seq, entry.pk, "content does not match its hash (edited)")
         prev_hash, expected_seq = entry.hash, expected_seq + 1
-    head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         return count, Break(head.seq, 0, "the newest entries were removed (head does not match)")
     return count, None
+
+
+def _content_of(entry: AuditEntry) -> str:
+    return entry_content(
+        seq=entry.seq,
+        created_at=entry.created_at,
+        actor_id=entry.actor_id,
+        actor_username=entry.actor_username,
+        organisation_id=entry.organisation_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        details=entry.details,
+    )
 
 
 def unanchored_release_heads() -> list[int]:

@@ -6,7 +6,8 @@ tells a reviewer how many items wait in their own queue, nothing about anyone's 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,6 +18,7 @@ from django.utils import timezone
 from curation.models import DigestState, Notice, Review, Submission
 
 DIGEST_INTERVAL = timedelta(hours=1)
+DIGEST_LOST_AFTER = timedelta(minutes=5)  # a planned send this late is presumed lost (see plan_digest)
 
 
 def item_decided(item: Submission) -> None:
@@ -33,38 +35,58 @@ def unread_count(user) -> int:
 
 
 def schedule_digests(item: Submission) -> None:
-    """After an item is submitted, plan a digest for each opted-in reviewer it is queued for."""
+    """After new items commit, plan a digest for each opted-in reviewer they are queued for. Call it
+    once per transaction of new items (one submission, or one import batch): every item of a batch
+    has the same submitter's organisation, so one of them stands for all."""
     from curation.tasks import review_digest_plan
 
     # robust: a broker outage must not turn a committed submission into an error.
     transaction.on_commit(lambda: review_digest_plan.delay(str(item.pk)), robust=True)
 
 
-def plan_digest(user_id: int) -> timedelta | None:
-    """Reserve the user's next digest slot; returns the delay to send it after, or None if one is
-    already planned. At most one email an hour per reviewer."""
+def plan_digest(user_id: int, *, lost_after: timedelta = DIGEST_LOST_AFTER) -> datetime | None:
+    """Reserve the user's next digest slot: the time to send it at (at most one email an hour), or
+    None if one is already planned. A slot whose send has not happened `lost_after` past its time is
+    taken to be lost (a broker outage; or no broker, where nothing can wait) and planned afresh, so
+    a reviewer's digests never stop for good; the lost send, should it still come, finds its slot
+    taken and does nothing."""
     now = timezone.now()
     with transaction.atomic():
         state, _ = DigestState.objects.select_for_update().get_or_create(user_id=user_id)
-        if state.scheduled_for is not None:
+        if state.scheduled_for is not None and state.scheduled_for + lost_after > now:
             return None
         earliest = state.last_sent_at + DIGEST_INTERVAL if state.last_sent_at else now
         state.scheduled_for = max(now, earliest)
         state.save(update_fields=["scheduled_for"])
-    return state.scheduled_for - now
+    return state.scheduled_for
 
 
-def send_digest(user, queue_size: int) -> bool:
-    """Send the planned digest now if the hour has passed; True if an email went out."""
+@dataclass(frozen=True)
+class DigestOutcome:
+    sent: bool
+    retry_at: datetime | None = None  # too early: the slot moved to this time; send again then
+
+
+def send_digest(user, queue_size: int, *, slot: datetime | None = None) -> DigestOutcome:
+    """Send the digest planned for `slot` if the hour since the last one has passed. Too early (a
+    clock or countdown a little ahead), the slot moves to the hour and the caller sends again then.
+    A send whose slot was replaced (see `plan_digest`) does nothing. `slot=None` (a send queued
+    before slots existed) acts only on a slot nobody else holds."""
     now = timezone.now()
     with transaction.atomic():
         state, _ = DigestState.objects.select_for_update().get_or_create(user_id=user.pk)
-        if state.last_sent_at and now - state.last_sent_at < DIGEST_INTERVAL:
-            return False
+        held = state.scheduled_for is not None and state.scheduled_for > now
+        if (slot is not None and state.scheduled_for != slot) or (slot is None and held):
+            return DigestOutcome(sent=False)
+        due = state.last_sent_at + DIGEST_INTERVAL if state.last_sent_at else now
+        if now < due:
+            state.scheduled_for = due
+            state.save(update_fields=["scheduled_for"])
+            return DigestOutcome(sent=False, retry_at=due)
         state.scheduled_for = None
         if queue_size == 0 or not user.email:
             state.save(update_fields=["scheduled_for"])
-            return False
+            return DigestOutcome(sent=False)
         state.last_sent_at = now
         state.save(update_fields=["scheduled_for", "last_sent_at"])
     send_mail(
@@ -77,4 +99,4 @@ def send_digest(user, queue_size: int) -> bool:
         from_email=None,
         recipient_list=[user.email],
     )
-    return True
+    return DigestOutcome(sent=True)

@@ -16,9 +16,16 @@ class SignatureInput(serializers.Serializer):
     quality = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
 
 
+MAX_SIGNATURES = len(signatures.ALGORITHMS)  # one per algorithm; checked before any row is parsed
+
+
 class SubmissionInput(serializers.Serializer):
     media_type = serializers.ChoiceField(choices=MediaType.choices)
-    signatures = SignatureInput(many=True, allow_empty=False)
+    signatures = SignatureInput(
+        many=True, allow_empty=False, max_length=MAX_SIGNATURES,
+        error_messages={"max_length": f"At most {MAX_SIGNATURES} signatures: one per algorithm "
+                                      f"({', '.join(signatures.ALGORITHMS)})."},
+    )
     external_reference = serializers.CharField(max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     series = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

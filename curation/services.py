@@ -148,7 +148,9 @@ def _create_change(submission: Submission, clean: list[signatures.Clean]) -> aud
     )
 
 
-def submission_create(*, actor, item: ItemInput) -> Submission:
+def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) -> Submission:
+    """Create one pending item. `schedule_digests=False` only for a caller that schedules the
+    reviewers' digests itself, once for many items (`submissions_import`)."""
     if not permissions.may_submit(actor):
         raise CurationError("Only investigators submit items.", code="forbidden", kind="forbidden")
     validated = submission_validate(item)
@@ -172,7 +174,8 @@ def submission_create(*, actor, item: ItemInput) -> Submission:
                 raise
             raise _duplicate_error(existing) from None
         audit.record_many(actor=actor, changes=[_create_change(submission, validated.clean)])
-        notices.schedule_digests(submission)
+        if schedule_digests:
+            notices.schedule_digests(submission)
     return submission
 
 
@@ -292,14 +295,20 @@ def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: Imp
             Submission.objects.bulk_create(submissions)
             Signature.objects.bulk_create(sigs, batch_size=5000)
             audit.record_many(actor=actor, changes=changes)
+            if submissions:  # as submission_create does, once for the batch, after it commits
+                notices.schedule_digests(submissions[0])
     except IntegrityError:
         # Someone submitted one of these signatures meanwhile: fall back to one at a time, which
         # reports exactly which items clash.
+        created = []
         for key, validated in batch.items():
             try:
-                outcome.created.append(submission_create(actor=actor, item=validated.item))
+                created.append(submission_create(actor=actor, item=validated.item, schedule_digests=False))
             except CurationError as exc:
                 outcome.errors[key] = [(None, exc.message)]
+        if created:
+            notices.schedule_digests(created[0])  # each item has committed: this runs now
+        outcome.created.extend(created)
         return
     outcome.created.extend(submissions)
 
@@ -382,12 +391,18 @@ def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
         raise CurationError("The criteria have errors.", code="invalid", field="criteria",
                             extra={"errors": {"criteria": errors}})
     with transaction.atomic():
-        current = CriteriaSet.objects.select_for_update().filter(is_active=True).first()
+        # Lock every existing set, in one order, before reading: a concurrent publish waits here
+        # for the first to commit and then sees its new version. Locking only the active row is not
+        # enough: the waiter finds that row no longer active and would insert a second active set.
+        list(CriteriaSet.objects.select_for_update().order_by("version").values_list("pk", flat=True))
         latest = CriteriaSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
-        if current is not None:
-            current.is_active = False
-            current.save(update_fields=["is_active"])
-        new = CriteriaSet.objects.create(version=latest + 1, is_active=True, created_by=actor)
+        CriteriaSet.objects.filter(is_active=True).update(is_active=False)
+        try:
+            with transaction.atomic():
+                new = CriteriaSet.objects.create(version=latest + 1, is_active=True, created_by=actor)
+        except IntegrityError:  # only where rows cannot be locked (SQLite serialises writes instead)
+            raise CurationError("Another criteria version was published at the same moment; try again.",
+                                code="conflict", kind="conflict") from None
         Criterion.objects.bulk_create(
             Criterion(criteria_set=new, key=key, question=question, position=i)
             for i, (key, question) in enumerate(criteria)

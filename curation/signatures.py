@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,8 +63,33 @@ def _photodna(value: str) -> str:
     return value
 
 
-_VPDQ_FRAME = re.compile(r"([0-9a-f]{64}),(\d{1,3}),(\d{1,9}(?:\.\d{1,9})?)", re.ASCII)
+_VPDQ_FRAME = re.compile(r"([0-9a-f]{64}),(\d{1,3}),([^,]+)", re.ASCII)
 VPDQ_MAX_FRAMES = 100_000
+# Wide enough to write any finite float to the millisecond without rounding its integer part.
+_TIMESTAMP_CONTEXT = decimal.Context(prec=400, rounding=decimal.ROUND_HALF_UP)
+_MILLISECOND = decimal.Decimal("0.001")
+
+
+def vpdq_timestamp(text: str) -> str | None:
+    """The canonical form of a frame's timestamp, or None if it is not a finite number >= 0.
+
+    Any ASCII number `float()` reads is accepted: python-threatexchange writes timestamps with three
+    significant digits (`1e+02`, `1.23e+03`), others write `100.000`. The canonical form is seconds as
+    a plain decimal with exactly three places (the millisecond, rounded half up), taken from the
+    shortest decimal that reads back as the same float, so no binary noise is invented (`1e+23` is
+    `100000000000000000000000.000`, not `99999999999999991611392.000`) and equal floats always give
+    equal text: `1e+02` -> `100.000`, `1.23e+03` -> `1230.000`, `0.0333` -> `0.033`.
+    """
+    if not text.isascii():
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    shortest = decimal.Decimal(repr(abs(seconds)))  # abs: -0.0 is 0
+    return format(shortest.quantize(_MILLISECOND, context=_TIMESTAMP_CONTEXT), "f")
 
 
 def _vpdq(value: str) -> str:
@@ -81,7 +108,13 @@ def _vpdq(value: str) -> str:
         if match is None or int(match.group(2)) > 100:
             raise SignatureError(f"{expected}; frame {index} is {_describe(str(frame))}.")
         pdq_hex, quality, timestamp = match.groups()
-        canonical.append(f"{pdq_hex},{int(quality)},{float(timestamp):.3f}")
+        seconds = vpdq_timestamp(timestamp)
+        if seconds is None:
+            raise SignatureError(
+                f"vpdq: frame {index} has timestamp {_describe(timestamp)}; expected a finite number of "
+                "seconds, 0 or more."
+            )
+        canonical.append(f"{pdq_hex},{int(quality)},{seconds}")
     return json.dumps(canonical, separators=(",", ":"))
 
 

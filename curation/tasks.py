@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from accounts.models import User
 from curation import notices, selectors
@@ -15,21 +19,45 @@ def review_digest_plan(item_id: str) -> int:
     item = Submission.objects.filter(pk=item_id).first()
     if item is None:
         return 0
+    # Without a broker a countdown is ignored (the task would run at once, too early), so a planned
+    # digest counts as lost as soon as its time passes and the next plan sends it.
+    lost_after = timedelta(0) if _no_broker() else notices.DIGEST_LOST_AFTER
     planned = 0
     for user in selectors.digest_recipients_for(item):
-        delay = notices.plan_digest(user.pk)
-        if delay is not None:
-            review_digest_send.apply_async(args=[user.pk], countdown=max(0, int(delay.total_seconds())))
+        slot = notices.plan_digest(user.pk, lost_after=lost_after)
+        if slot is not None:
+            _send_at(user.pk, slot)
             planned += 1
     return planned
 
 
 @shared_task(ignore_result=True)
-def review_digest_send(user_id: int) -> bool:
+def review_digest_send(user_id: int, slot: str | None = None) -> bool:
+    """Send the digest planned for `slot` (ISO 8601); if it ran early, queue itself again for the hour."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    return notices.send_digest(user, selectors.review_queue_for(user).count())
+    outcome = notices.send_digest(user, selectors.review_queue_for(user).count(),
+                                  slot=datetime.fromisoformat(slot) if slot else None)
+    if outcome.retry_at is not None:
+        _send_at(user.pk, outcome.retry_at)
+    return outcome.sent
+
+
+def countdown_for(delay: timedelta) -> int:
+    """Whole seconds to wait, rounded up: a send must never run before its time."""
+    return max(0, math.ceil(delay.total_seconds()))
+
+
+def _send_at(user_id: int, slot: datetime) -> None:
+    countdown = countdown_for(slot - timezone.now())
+    if countdown and _no_broker():
+        return  # it would run now, too early; the next plan after `slot` sends it (lost_after 0)
+    review_digest_send.apply_async(args=[user_id, slot.isoformat()], countdown=countdown)
+
+
+def _no_broker() -> bool:
+    return bool(review_digest_send.app.conf.task_always_eager)
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)

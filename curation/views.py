@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -16,7 +17,7 @@ from config.inputs import whole_number
 from curation import media, permissions, selectors, services, signatures
 from curation.errors import CurationError
 from curation.models import MediaType, Submission
-from curation.uploads import max_upload_bytes, upload_too_large
+from curation.uploads import max_upload_bytes, too_large_message, upload_too_large
 
 FORM_ALGORITHMS = ["md5", "sha1", "sha256", "pdq", "photodna", "vpdq"]
 TRISTATE = {"": None, "yes": True, "no": False}
@@ -96,8 +97,7 @@ def _hash_file(request):
     form = {key: request.POST.get(key, "") for key in _blank_form()} | {"media_type": "image"}
     upload = request.FILES.get("file")
     if upload_too_large(request):
-        return _render_submit(request, form, {"file": [f"The file is larger than the "
-                                                       f"{max_upload_bytes() // 2**20} MB limit."]}, status=413)
+        return _render_submit(request, form, {"file": [too_large_message()]}, status=413)
     if upload is None or upload.size == 0:
         return _render_submit(request, form, {"file": ["Choose a file to hash."]}, status=400)
     try:
@@ -112,6 +112,16 @@ def _hash_file(request):
         if sig["algorithm"] == "pdq":
             form["pdq_quality"] = str(sig["quality"])
     return _render_submit(request, form, hashed=True)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW. A body declared too large is never parsed (curation/uploads.py), so its CSRF
+    token is never read: answer what really went wrong, 413, and run no view. Else Django's 403."""
+    if upload_too_large(request):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": too_large_message(), "code": "too_large"}, status=413)
+        return render(request, "413.html", {"message": too_large_message()}, status=413)
+    return django_csrf_failure(request, reason=reason)
 
 
 @login_required

@@ -2,12 +2,21 @@ import hashlib
 import sys
 import threading
 from contextlib import contextmanager
+from io import BytesIO
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import StopUpload
 from django.test import override_settings
+from PIL import Image
+from rest_framework.test import APIClient
 
+from accounts.services import token_create
+from curation import media
 from curation.models import AuditEntry, Signature
+from curation.uploads import MemoryOnlyUploadHandler
+from tests.clients import VerifiedClient
 from tests.curation.helpers import TESTDATA
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +86,34 @@ def test_nothing_is_stored_logged_or_written(personas, api, caplog):
     assert all(data[:64] not in record.getMessage().encode(errors="ignore") for record in caplog.records)
 
 
+def large_png(megabytes: float = 5.0) -> bytes:
+    """A real PNG of about `megabytes` MB (noise does not compress), built in memory: well over the
+    2.5 MB above which Django's default handlers spill an upload to a temporary file."""
+    side = int((megabytes * 2**20 / 3) ** 0.5)
+    pixels = np.random.default_rng(7).integers(0, 256, size=(side, side, 3), dtype=np.uint8)
+    out = BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def test_a_large_upload_is_hashed_without_touching_the_disk(personas, api):
+    data = large_png()
+    assert len(data) > 4.5 * 2**20
+    with no_file_writes():
+        response = post_file(api, personas.investigator, "big.png", data)
+    assert response.status_code == 200
+    sigs = {s["algorithm"]: s["value"] for s in response.json()["signatures"]}
+    assert sigs["sha256"] == hashlib.sha256(data).hexdigest() and len(sigs["pdq"]) == 64
+
+
+def test_the_large_upload_test_would_catch_djangos_default_handlers(personas, api):
+    defaults = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+    with override_settings(FILE_UPLOAD_HANDLERS=defaults), no_file_writes(), \
+            pytest.raises(RuntimeError, match="for writing"):
+        post_file(api, personas.investigator, "big.png", large_png())
+
+
 def test_the_write_guard_itself_works(tmp_path):
     with no_file_writes(), pytest.raises(RuntimeError, match="for writing"):
         (tmp_path / "x").write_bytes(b"1")
@@ -95,6 +132,67 @@ def test_a_file_just_over_the_limit_is_caught_while_streaming(personas, api):
     with no_file_writes():
         response = post_file(api, personas.investigator, "big.jpg", b"\xff\xd8\xff" + b"0" * (1024 * 1024))
     assert response.status_code == 413
+    assert response.json() == {"detail": "The file is larger than the 1 MB limit.", "code": "too_large"}
+
+
+@override_settings(BASELINE_MAX_UPLOAD_MB=1)
+def test_a_body_up_to_twice_the_limit_is_read_to_its_end_so_the_client_sees_the_413(personas, api):
+    response = post_file(api, personas.investigator, "big.jpg", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024 - 4096))
+    assert response.status_code == 413
+    assert response.wsgi_request.read() == b""  # nothing left unread to make the server reset the connection
+    huge = post_file(api, personas.investigator, "huge.jpg", b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024))
+    assert huge.status_code == 413
+    assert len(huge.wsgi_request.read()) > 1024 * 1024  # beyond that, not read at all
+
+
+@override_settings(BASELINE_MAX_UPLOAD_MB=1)
+def test_a_file_overflowing_while_streaming_stops_without_a_connection_reset(rf):
+    handler = MemoryOnlyUploadHandler(rf.post("/"))
+    assert handler.handle_raw_input(BytesIO(), {}, 1024 * 1024 + 1000, b"x") is None
+    handler.new_file("file", "big.jpg", "image/jpeg", None)
+    handler.receive_data_chunk(b"0" * 1024 * 1024, 0)
+    with pytest.raises(StopUpload) as stopped:
+        handler.receive_data_chunk(b"0", 1024 * 1024)
+    assert stopped.value.connection_reset is False  # Django then reads the (bounded) rest of the body
+    assert handler.buffer.tell() == 0  # and what was received is dropped
+
+
+def csrf_enforcing_api(user) -> APIClient:
+    client = APIClient(enforce_csrf_checks=True)
+    _, key = token_create(actor=None, user=user, name="test")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@override_settings(BASELINE_MAX_UPLOAD_MB=1)
+@pytest.mark.parametrize("size", [2 * 1024 * 1024, 1024 * 1024 + 10])
+def test_token_callers_get_413_json_with_csrf_checks_on(personas, size):
+    upload = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * size)
+    response = csrf_enforcing_api(personas.investigator).post("/api/v1/hash/", {"file": upload}, format="multipart")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The file is larger than the 1 MB limit.", "code": "too_large"}
+
+
+@override_settings(BASELINE_MAX_UPLOAD_MB=1)
+def test_a_browser_session_over_the_limit_gets_413_json_not_a_csrf_403(personas):
+    client = VerifiedClient(enforce_csrf_checks=True)
+    client.force_login(personas.investigator)
+    upload = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (2 * 1024 * 1024))
+    response = client.post("/api/v1/hash/", {"file": upload})
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The file is larger than the 1 MB limit.", "code": "too_large"}
+    small = client.post("/api/v1/hash/", {"file": SimpleUploadedFile("a.jpg", JPEG.read_bytes())})
+    assert small.status_code == 403 and "CSRF" in small.json()["detail"]  # no token: still refused
+
+
+def test_an_image_too_large_to_decode_gets_413_in_the_error_shape(personas, api, monkeypatch):
+    def out_of_memory(image):
+        raise MemoryError
+
+    monkeypatch.setattr(media, "image_to_rgb", out_of_memory)
+    response = post_file(api, personas.investigator, "huge.jpg", JPEG.read_bytes())
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The JPEG image is too large to decode.", "code": "image_too_large"}
 
 
 def test_neither_image_nor_video_gets_415(personas, api):

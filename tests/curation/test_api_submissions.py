@@ -57,6 +57,19 @@ def test_malformed_bodies_get_400(personas, api, payload, field):
     assert response.status_code == 400 and field in response.json()
 
 
+def test_more_signatures_than_algorithms_get_a_clear_400(personas, api):
+    rows = [{"algorithm": "md5", "value": fake("md5")} for _ in range(7)]
+    payload = {"media_type": "image", "external_reference": "R", "signatures": rows}
+    response = create(api, personas.investigator, payload)
+    assert response.status_code == 400
+    assert response.json() == {"signatures": {"non_field_errors": [
+        "At most 6 signatures: one per algorithm (md5, sha1, sha256, pdq, photodna, vpdq)."]}}
+    many = create(api, personas.investigator, {"media_type": "image", "external_reference": "R",
+                                               "signatures": [{"algorithm": "x", "value": "y"}] * 5000})
+    assert many.status_code == 400 and list(many.json()["signatures"]) == ["non_field_errors"]  # no row parsed
+    assert not Submission.objects.exists()
+
+
 def test_a_duplicate_gets_409_with_the_existing_items_id_and_status_only(personas, api):
     first = create(api, personas.investigator).json()
     payload = item_payload()

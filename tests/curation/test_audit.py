@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from curation import audit
-from curation.models import AuditEntry
+from curation.models import AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,24 @@ def test_deleting_every_entry_is_detected(personas):
     tamper("DELETE FROM curation_auditentry", [])
     code, message = verify_command()
     assert code == 1 and "removed" in message
+
+
+def test_an_append_during_the_walk_is_not_reported_as_a_removal(personas):
+    write_entries(personas)
+    before = AuditEntry.objects.count()
+
+    def walk_while_someone_appends():
+        for n, entry in enumerate(AuditEntry.objects.order_by("seq")):
+            if n == 1:
+                write_entries(personas, 2)  # a live system keeps writing while the verifier reads
+            yield entry
+
+    assert audit.verify(walk_while_someone_appends()) == (before, None)
+    assert verify_command() == (0, f"Audit log intact: {before + 2} entries verified.\n")  # checked next time
+
+
+def test_the_walk_stops_at_the_head_read_before_it(personas):
+    write_entries(personas)
+    head = AuditHead.objects.get(pk=1)
+    write_entries(personas, 3)
+    assert audit.verify_up_to(head) == (head.seq, None)

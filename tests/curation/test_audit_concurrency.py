@@ -36,3 +36,36 @@ def test_simultaneous_writers_never_fork_the_chain():
     assert len(seqs) == WRITERS * PER_WRITER
     count, broken = audit.verify()
     assert broken is None and count == AuditEntry.objects.count()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_verifying_while_others_append_reports_no_break():
+    with transaction.atomic():
+        audit.record_many(actor=None, changes=[audit.Change("seed", "w", i) for i in range(3000)])
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            i = 0
+            while not stop.is_set():
+                with transaction.atomic():
+                    audit.record(actor=None, action="live", object_type="w", object_id=f"{n}-{i}")
+                i += 1
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        results = [audit.verify() for _ in range(5)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert [broken for _, broken in results] == [None] * 5
+    assert AuditEntry.objects.filter(action="live").exists()  # the writers did write during the walks

@@ -96,3 +96,28 @@ def test_a_missing_or_non_utf8_file_is_refused(personas, tmp_path):
     path.write_bytes(HEADER.encode() + b"a,image,md5,\xff\xfe,R\n")
     with pytest.raises(CommandError, match="not valid UTF-8"):
         call_command("import_candidates", str(path), "--submitter", "investigator")
+
+
+def test_an_import_plans_reviewers_digests_once_a_batch_after_commit(
+        personas, tmp_path, monkeypatch, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from config.celery import app
+    from curation import services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    personas.reviewer.email, personas.reviewer.email_digest = "r1@example.org", True
+    personas.reviewer.save()
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    body = "".join(f"k{i},image,md5,{fake('md5')},R{i}\n" for i in range(3))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert run_import(tmp_path, body)[0] == 0
+    assert len(callbacks) == 2  # two batches: one digest plan each, as the API plans one per submission
+    assert mail.outbox == []  # nothing before commit
+    app.conf.task_always_eager = True  # run the planning tasks in process, as `make run` does
+    try:
+        for callback in callbacks:
+            callback()
+    finally:
+        app.conf.task_always_eager = False
+    assert len(mail.outbox) == 1 and "3 items in your review queue" in mail.outbox[0].subject

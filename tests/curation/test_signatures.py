@@ -201,6 +201,85 @@ def test_vpdq_non_ascii_digits_are_refused() -> None:
     _raises_naming("vpdq", json.dumps([f"{'0' * 64},\u0665\u0660,1.0"]))
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "canonical"),
+    [
+        ("1e+02", "100.000"),  # python-threatexchange's `:.3` for 100.0
+        ("1.23e+03", "1230.000"),  # ...and for 1234.5: three significant digits
+        ("1.2e+04", "12000.000"),
+        ("0.0333", "0.033"),
+        ("0.5", "0.500"),
+        ("100", "100.000"),
+        ("100.000", "100.000"),
+        ("0", "0.000"),
+        ("-0.0", "0.000"),
+        ("1e+23", "100000000000000000000000.000"),  # the decimal it reads as, not the binary's digits
+        ("12.3456", "12.346"),
+        ("1.0005", "1.001"),  # half up, from the shortest decimal of the float
+    ],
+)
+def test_vpdq_timestamps_in_any_float_form_get_one_canonical_form(timestamp: str, canonical: str) -> None:
+    value = normalise("vpdq", json.dumps([f"{'a' * 64},90,{timestamp}"]))
+    assert json.loads(value) == [f"{'a' * 64},90,{canonical}"]
+
+
+@pytest.mark.parametrize("timestamp", ["nan", "NaN", "inf", "-inf", "Infinity", "-1", "-0.001", "-1e+02", "1e999", "",
+                                       "1.0.0", "0x10", "\u0661"])
+def test_vpdq_timestamps_that_are_not_finite_non_negative_numbers_are_refused(timestamp: str) -> None:
+    _raises_naming("vpdq", json.dumps([f"{'a' * 64},90,{timestamp}"]))
+
+
+@pytest.fixture(scope="module")
+def threatexchange_vpdq():
+    """python-threatexchange's own vPDQ serialisation (`vpdq_util`). Its module imports the native
+    `vpdq` hasher, used only to hash files; where that is not built, a stand-in lets it load."""
+    import importlib.util
+    import sys
+    import types
+
+    stubbed = importlib.util.find_spec("vpdq") is None
+    if stubbed:
+        stand_in = types.ModuleType("vpdq")
+        stand_in.VpdqFeature = object  # type: ignore[attr-defined]
+        sys.modules["vpdq"] = stand_in
+    from threatexchange.extensions.vpdq import vpdq_util
+
+    yield vpdq_util
+    if stubbed:
+        for name in [n for n in sys.modules if n == "vpdq" or n.startswith("threatexchange.extensions.vpdq")]:
+            del sys.modules[name]
+
+
+THREATEXCHANGE_FRAMES = st.lists(
+    st.tuples(
+        hex_of(64, "0123456789abcdefABCDEF"),
+        st.integers(min_value=0, max_value=100),
+        st.one_of(
+            # Below 1.795e308, where threatexchange's 3 significant digits would round up to infinity.
+            st.floats(min_value=0, max_value=1e308, allow_nan=False),
+            st.floats(min_value=0, max_value=100_000, allow_nan=False),
+            st.integers(min_value=0, max_value=10**6).map(lambda ms: ms / 1000),
+        ),
+    ),
+    min_size=1, max_size=20,
+)
+
+
+@given(frames=THREATEXCHANGE_FRAMES)
+def test_vpdq_from_threatexchanges_vpdq_to_json_is_accepted_and_reads_back(threatexchange_vpdq, frames) -> None:
+    features = [threatexchange_vpdq.VpdqCompactFeature(h, q, t) for h, q, t in frames]
+    exported = threatexchange_vpdq.vpdq_to_json(features)
+    canonical = normalise("vpdq", exported)
+    assert normalise("vpdq", canonical) == canonical
+    assert normalise("vpdq", threatexchange_vpdq.vpdq_to_json(threatexchange_vpdq.json_to_vpdq(canonical))) == canonical
+    back = threatexchange_vpdq.json_to_vpdq(canonical)  # what a partner's threatexchange reads from a release
+    sent = threatexchange_vpdq.json_to_vpdq(exported)
+    assert [(f.pdq_hex, f.quality) for f in back] == [(h.lower(), q) for h, q, _ in frames]
+    for ours, theirs in zip(back, sent, strict=True):
+        # Only rounding to the millisecond, relative to the value's own float precision when huge.
+        assert abs(ours.timestamp - theirs.timestamp) <= 0.0005 + abs(theirs.timestamp) * 1e-15
+
+
 # ---------------------------------------------------------------------------------------------------
 # PDQ quality.
 
