@@ -230,8 +230,10 @@ def _threatexchange_line(signal_type: str, value: str) -> str:
 def render_vics(items: Iterable[tuple[str, str, dict[str, str]]]) -> Iterator[bytes]:
     """`baseline-vN.vics.json`: Project VIC VICS 1.3 Media records, one per line, ordered by item id.
 
-    Rows are (item_id, media_type, signatures). VICS also has Series, VictimIdentified and
-    OffenderIdentified, but invariant 5 keeps victim and case information out of every release.
+    Each record has, in this order: MediaID, Category, MD5, SHA1, PhotoDNA (those present) and,
+    with PhotoDNA, AlternativeHashes. Rows are (item_id, media_type, signatures). VICS also has
+    Series, VictimIdentified and OffenderIdentified, but invariant 5 keeps victim and case
+    information out of every release.
     """
     head = b'{"odata.metadata":' + _compact_json(VICS_METADATA) + b',"value":[\n'
     records = (_vics_record(item) for item in _ordered_items(items, "vics"))
@@ -249,8 +251,11 @@ def _vics_record(item: tuple[str, str, dict[str, str]]) -> bytes | None:
     if sha1:
         record["SHA1"] = sha1
     if photodna:
-        # VICS carries PhotoDNA as an alternative hash, not a field of its own: IPED reads HashName
-        # "PhotoDNA" / HashValue one array deeper than the record (files cited at VICS_METADATA).
+        # DESIGN.md: Media records carry PhotoDNA as a member of their own, "PhotoDNA" (base64), as
+        # VICS writers emit it and IPED's HashDBTool reads it at record level. Some readers look
+        # only one array deeper, at HashName "PhotoDNA" / HashValue under
+        # AlternativeHashes (the IPED files cited at VICS_METADATA), so the value is there too.
+        record["PhotoDNA"] = photodna
         record["AlternativeHashes"] = [{"HashName": "PhotoDNA", "HashValue": photodna}]
     return _compact_json(record)
 

@@ -298,7 +298,7 @@ class Release(models.Model):
     manifest_sha256 = models.CharField(max_length=64, blank=True)
     signature = models.CharField(max_length=100, blank=True)
     key_id = models.CharField(max_length=16, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # the newest attempt owns the build (releases.py)
     progress = models.CharField(max_length=100, blank=True, help_text="The build step under way.")
     error = models.TextField(blank=True)
 

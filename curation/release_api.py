@@ -64,7 +64,8 @@ class ReleaseListView(APIView):
         data = PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
         release = releases.release_request(actor=request.user, note=data.validated_data["note"])
-        release.refresh_from_db(fields=["status"])
+        # The status it was requested in (building), not read again: without a broker the build
+        # has already run in process on commit.
         return Response({"version": release.version, "status": release.status}, status=202)
 
 
@@ -84,10 +85,15 @@ class ReleaseDetailView(APIView):
         return Response(_out(request, _release(request, version)))
 
 
-def _file_response(request, *, path: str, name: str, sha256: str, size: int):
+def _not_modified(request, sha256: str) -> HttpResponseNotModified | None:
+    """304 when the client already holds these bytes (ETag = their SHA-256); not a download."""
     etag = f'"{sha256}"'
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponseNotModified(headers={"ETag": etag})
+    tags = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
+    return HttpResponseNotModified(headers={"ETag": etag}) if etag in tags or "*" in tags else None
+
+
+def _file_response(*, path: str, name: str, sha256: str, size: int):
+    etag = f'"{sha256}"'
     suffix = name[name.rfind("."):]
     response = FileResponse(
         releases.open_file(path), as_attachment=True, filename=name,
@@ -108,14 +114,18 @@ class ReleaseFileView(APIView):
             raise NotFound(f"Release {version} has no file of format {file_format!r}.")
         if record.feed not in permissions.entitled_feeds(request.user):
             raise PermissionDenied(f"Your organisation is not entitled to the {record.feed} feed.")
+        if (cached := _not_modified(request, record.sha256)) is not None:
+            return cached
         downloads.record(request, release, file_format)
-        return _file_response(request, path=record.path, name=record.name, sha256=record.sha256, size=record.size)
+        return _file_response(path=record.path, name=record.name, sha256=record.sha256, size=record.size)
 
 
 class ManifestView(APIView):
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
     def get(self, request, version: int):
         release = _published(request, version)
+        if (cached := _not_modified(request, release.manifest_sha256)) is not None:
+            return cached
         downloads.record(request, release, "manifest")
         body = bytes(release.manifest)
         response = HttpResponse(body, content_type="application/json")
@@ -145,8 +155,10 @@ class DeltaView(APIView):
         if since is None:
             return Response({"since": ["A published version number below this one is required."]}, status=400)
         delta = releases.delta_since(release, since)
+        if (cached := _not_modified(request, delta.sha256)) is not None:
+            return cached
         downloads.record(request, release, f"delta-since-{since}")
-        return _file_response(request, path=delta.path, name=delta.name, sha256=delta.sha256, size=delta.size)
+        return _file_response(path=delta.path, name=delta.name, sha256=delta.sha256, size=delta.size)
 
 
 class SigningKeysView(APIView):

@@ -4,8 +4,19 @@ A curator's request creates a `building` release (one at a time: a partial uniqu
 queues `tasks.release_build`. The build snapshots the approved items into the release's
 membership table, renders every file from that snapshot by streaming rows into the export
 storage, records sizes and SHA-256, writes and signs the manifest, and only then publishes with a
-conditional update. Every step can run again: a failed or interrupted build publishes nothing and
-its retry keeps the version number.
+conditional update. A failed or interrupted build publishes nothing and its retry keeps the
+version number.
+
+More than one run of the same build can exist at once: the broker redelivers a task whose worker
+died, and `publish_release --resume` queues one more. Each run is an *attempt*: it takes the build
+over by raising the release's `attempts` counter (under the release's row lock) and from then on
+owns it until a newer attempt takes over. Every write an attempt makes to the release, its
+membership or its file rows happens under that row lock and only while the release is still
+`building` and still owned by the attempt; a run that has lost the build stops quietly. Each
+attempt writes its files under its own storage path (`releases/vN/attempt-K/`), so no run ever
+overwrites or deletes a file another run wrote, and the publish is a conditional update on
+(`building`, this attempt). Once published, the database itself refuses any change to the
+release, its membership or its file rows (triggers, migration 0008).
 """
 
 from __future__ import annotations
@@ -14,11 +25,12 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from curation import audit, exports, release_rows, signing, signing_keys
@@ -28,6 +40,17 @@ from curation.permissions import may_publish
 
 log = logging.getLogger(__name__)
 SPOOL_BYTES = 8 * 1024 * 1024
+
+
+class Superseded(Exception):
+    """This attempt no longer owns the build: a newer attempt took it over, or the build ended."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    path: str  # the name the export storage gave the file
+    size: int
+    sha256: str
 
 
 def export_storage():
@@ -67,7 +90,8 @@ def _next_release(actor, note: str) -> Release:
     if latest is not None and latest.status == Release.Status.FAILED:
         # A failed build's retry keeps its number, so published versions never have gaps.
         latest.status, latest.note, latest.error, latest.created_by = Release.Status.BUILDING, note, "", actor
-        latest.save(update_fields=["status", "note", "error", "created_by"])
+        latest.progress = ""
+        latest.save(update_fields=["status", "note", "error", "created_by", "progress"])
         return latest
     version = latest.version + 1 if latest else 1
     return Release.objects.create(
@@ -82,33 +106,70 @@ def _queue_build(release_id: int) -> None:
 
 
 def release_build(release_id: int) -> str:
-    """Build and publish `release_id` if it is still building; the status it ends in."""
-    if Release.objects.filter(pk=release_id, status=Release.Status.BUILDING).update(attempts=F("attempts") + 1) != 1:
-        return Release.objects.filter(pk=release_id).values_list("status", flat=True).first() or "missing"
+    """Take the build of `release_id` over if it is still building, and build and publish it.
+
+    Returns the status the release is in when this attempt ends (an attempt that lost the build to
+    a newer one returns quietly with whatever the release is by then)."""
+    attempt = attempt_start(release_id)
+    if attempt is None:
+        return _status(release_id)
     release = Release.objects.get(pk=release_id)
     try:
-        _progress(release, "taking the snapshot of approved items")
-        _snapshot(release)
+        _progress(release, attempt, "taking the snapshot of approved items")
+        _snapshot(release, attempt)
         files = []
         for number, spec in enumerate(exports.FILES, start=1):
-            _progress(release, f"writing {spec.format} ({number} of {len(exports.FILES)})")
-            files.append(_render(release, spec))
-        _progress(release, "signing the manifest")
+            _progress(release, attempt, f"writing {spec.format} ({number} of {len(exports.FILES)})")
+            files.append(_render(release, attempt, spec))
+        _progress(release, attempt, "signing the manifest")
         manifest = _manifest(release, files)
-        _publish(release, files, manifest)
+        _publish(release, attempt, files, manifest)
+    except Superseded:
+        log.info("Release %s attempt %s stopped: the build is no longer its own", release.version, attempt)
+        return _status(release_id)
     except Exception as exc:
-        log.exception("Release %s build failed", release.version)
-        _fail(release, exc)
-        return Release.Status.FAILED
+        log.exception("Release %s build (attempt %s) failed", release.version, attempt)
+        _fail(release, attempt, exc)
+        return _status(release_id)
     return Release.Status.PUBLISHED
 
 
-def _progress(release: Release, step: str) -> None:
-    Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING).update(progress=step)
+def _status(release_id: int) -> str:
+    return Release.objects.filter(pk=release_id).values_list("status", flat=True).first() or "missing"
 
 
-def _snapshot(release: Release) -> None:
+def attempt_start(release_id: int) -> int | None:
+    """Take the build over: the new attempt number, or None if the release is not building."""
     with transaction.atomic():
+        release = Release.objects.select_for_update().filter(pk=release_id, status=Release.Status.BUILDING).first()
+        if release is None:
+            return None
+        release.attempts += 1
+        release.progress = "starting"
+        release.save(update_fields=["attempts", "progress"])
+        return release.attempts
+
+
+@contextmanager
+def _owned(release: Release, attempt: int) -> Iterator[None]:
+    """A transaction holding the release's row lock, entered only while `attempt` owns the build."""
+    with transaction.atomic():
+        state = Release.objects.select_for_update().filter(pk=release.pk).values_list("status", "attempts").first()
+        if state != (Release.Status.BUILDING, attempt):
+            raise Superseded
+        yield
+
+
+def _progress(release: Release, attempt: int, step: str) -> None:
+    if not Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
+        progress=step
+    ):
+        raise Superseded
+
+
+def _snapshot(release: Release, attempt: int) -> None:
+    with _owned(release, attempt):
+        ReleaseFile.objects.filter(release=release).delete()  # an earlier attempt's; this one renders all
         ReleaseMember.objects.filter(release=release).delete()
         release_rows.snapshot(release)
         unsupported = release_rows.unsupported_members(release)
@@ -120,17 +181,24 @@ def _snapshot(release: Release) -> None:
         setattr(release, name, value)
 
 
-def _render(release: Release, spec: exports.FileSpec) -> ReleaseFile:
+def attempt_path(release: Release, attempt: int, name: str) -> str:
+    return f"releases/v{release.version}/attempt-{attempt}/{name}"
+
+
+def _render(release: Release, attempt: int, spec: exports.FileSpec) -> ReleaseFile:
     name = spec.name(release.version)
-    path = f"releases/v{release.version}/{name}"
-    size, digest = write_stream(path, release_rows.chunks_for(release, spec.format))
-    ReleaseFile.objects.filter(release=release, format=spec.format).delete()
-    return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name, path=path,
-                                      size=size, sha256=digest)
+    stored = write_stream(attempt_path(release, attempt, name), release_rows.chunks_for(release, spec.format))
+    with _owned(release, attempt):
+        ReleaseFile.objects.filter(release=release, format=spec.format).delete()
+        return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name,
+                                          path=stored.path, size=stored.size, sha256=stored.sha256)
 
 
-def write_stream(path: str, chunks: Iterable[bytes]) -> tuple[int, str]:
-    """Stream chunks into the export storage under `path`; (size, SHA-256). Memory stays flat."""
+def write_stream(path: str, chunks: Iterable[bytes]) -> Stored:
+    """Stream chunks into the export storage as a new file named like `path`. Memory stays flat.
+
+    Nothing is ever overwritten or deleted here: should the name be taken, the storage picks
+    another, and the returned `path` is the name it chose."""
     digest, size = hashlib.sha256(), 0
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         for chunk in chunks:
@@ -138,13 +206,8 @@ def write_stream(path: str, chunks: Iterable[bytes]) -> tuple[int, str]:
             size += len(chunk)
             spool.write(chunk)
         spool.seek(0)
-        storage = export_storage()
-        if storage.exists(path):
-            storage.delete(path)  # an earlier, unpublished attempt
-        saved = storage.save(path, File(spool, name=path))
-    if saved != path:
-        raise RuntimeError(f"storage saved {path} as {saved}")
-    return size, digest.hexdigest()
+        saved = export_storage().save(path, File(spool, name=path))
+    return Stored(path=saved, size=size, sha256=digest.hexdigest())
 
 
 def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
@@ -167,28 +230,31 @@ def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
     }
 
 
-def _publish(release: Release, files: list[ReleaseFile], manifest: dict) -> None:
+def _publish(release: Release, attempt: int, files: list[ReleaseFile], manifest: dict) -> None:
     body = signing.canonical_manifest(manifest)
     key = signing_keys.active()
     signature = signing.sign(signing_keys.private_key(), body)
-    with transaction.atomic():
-        published = Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING).update(
+    with _owned(release, attempt):
+        recorded = set(ReleaseFile.objects.filter(release=release).values_list("pk", flat=True))
+        if recorded != {f.pk for f in files}:
+            raise RuntimeError("the release's file records are not the ones this attempt wrote")
+        published = Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
             status=Release.Status.PUBLISHED, published_at=timezone.now(), manifest=body, progress="",
             manifest_sha256=hashlib.sha256(body).hexdigest(), signature=signature, key_id=key.key_id,
             previous_version=manifest["previous_version"],
         )
         if published != 1:
-            raise RuntimeError("the release was no longer building")
+            raise Superseded
         audit.record(actor=None, action="release.publish", obj=release, details={
             "version": release.version, "manifest_sha256": hashlib.sha256(body).hexdigest(),
             "item_count": release.item_count, "added": release.added, "removed": release.removed,
         })
 
 
-def _fail(release: Release, exc: Exception) -> None:
+def _fail(release: Release, attempt: int, exc: Exception) -> None:
     with transaction.atomic():
-        if Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING).update(
-            status=Release.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        if Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
+            status=Release.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], progress=""
         ):
             audit.record(actor=None, action="release.fail", obj=release,
                          details={"version": release.version, "error": type(exc).__name__})
@@ -199,23 +265,30 @@ def open_file(path: str):
 
 
 def delta_since(release: Release, since: int) -> ReleaseDelta:
-    """The delta from published version `since` to `release`, made once and kept."""
+    """The delta from published version `since` to `release`, made once (by the first request, under
+    the release's row lock; concurrent first requests wait for it) and then kept."""
     if not Release.objects.filter(version=since, status=Release.Status.PUBLISHED).exists() or since >= release.version:
         raise CurationError(f"since must be a published version below {release.version}.", code="invalid",
                             field="since")
     existing = ReleaseDelta.objects.filter(release=release, since_version=since).first()
     if existing is not None:
         return existing
-    name = f"baseline-v{release.version}.delta-since-v{since}.csv"
-    path = f"releases/v{release.version}/{name}"
     earlier = Release.objects.get(version=since)
-    size, digest = write_stream(path, exports.render_delta(release_rows.delta_rows(release, earlier)))
-    try:
-        with transaction.atomic():
-            return ReleaseDelta.objects.create(release=release, since_version=since, name=name, path=path,
-                                               size=size, sha256=digest)
-    except IntegrityError:  # made meanwhile by another request: identical bytes
-        return ReleaseDelta.objects.get(release=release, since_version=since)
+    name = f"baseline-v{release.version}.delta-since-v{since}.csv"
+    with transaction.atomic():
+        Release.objects.select_for_update().filter(pk=release.pk).values_list("pk", flat=True).first()
+        existing = ReleaseDelta.objects.filter(release=release, since_version=since).first()
+        if existing is not None:  # made by the request we waited for
+            return existing
+        stored = write_stream(f"releases/v{release.version}/{name}",
+                              exports.render_delta(release_rows.delta_rows(release, earlier)))
+        try:
+            with transaction.atomic():
+                return ReleaseDelta.objects.create(release=release, since_version=since, name=name,
+                                                   path=stored.path, size=stored.size, sha256=stored.sha256)
+        except IntegrityError:  # only where row locks do not exist (SQLite): another request won
+            export_storage().delete(stored.path)  # ours, never recorded, so never served
+    return ReleaseDelta.objects.get(release=release, since_version=since)
 
 
 def chunks_of(handle, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -190,12 +190,15 @@ def test_threatexchange_refuses_blanks_the_reader_would_split_on(row: tuple[str,
         rendered(render_threatexchange([row]))
 
 
-def test_vics_writes_media_records_with_md5_sha1_and_photodna_as_alternative_hash() -> None:
+def test_vics_writes_media_records_with_md5_sha1_photodna_and_category() -> None:
+    """DESIGN.md: Media records carry MD5, SHA1, PhotoDNA and Category. PhotoDNA is a member of the
+    record, and is repeated under AlternativeHashes for readers that look only there."""
     body = rendered(render_vics(VICS_ITEMS))
     assert body == (
         b'{"odata.metadata":"http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml#Media","value":[\n'
         b'{"MediaID":"00000000-0000-4000-8000-000000000001","Category":1,'
         b'"MD5":"00000000000000000000000000000001","SHA1":"0000000000000000000000000000000000000002",'
+        b'"PhotoDNA":"' + PHOTODNA.encode() + b'",'
         b'"AlternativeHashes":[{"HashName":"PhotoDNA","HashValue":"' + PHOTODNA.encode() + b'"}]},\n'
         b'{"MediaID":"00000000-0000-4000-8000-000000000003","Category":1,'
         b'"MD5":"00000000000000000000000000000003"}\n'
@@ -204,6 +207,10 @@ def test_vics_writes_media_records_with_md5_sha1_and_photodna_as_alternative_has
     document = json.loads(body)
     assert list(document) == ["odata.metadata", "value"]  # VICS readers require this key order
     assert [record["MediaID"] for record in document["value"]] == [ID1, ID3]
+    media = document["value"][0]
+    assert (media["MD5"], media["SHA1"], media["PhotoDNA"], media["Category"]) == (MD5, SHA1, PHOTODNA, 1)
+    assert "PhotoDNA" not in document["value"][1]
+    assert rendered(render_vics(VICS_ITEMS)) == body  # deterministic
 
 
 def test_vics_with_only_unmatchable_items_is_an_empty_list() -> None:

@@ -188,13 +188,17 @@ def test_an_interrupted_build_resumes_under_the_same_version(personas, listed):
     """A worker killed mid-build leaves the release building with partial output; the broker's
     redelivery runs the task again, which redoes every step and publishes."""
     release = releases.release_request(actor=personas.curator)
-    releases._snapshot(release)
-    releases._render(release, releases.exports.FILES[0])  # then the worker dies
+    attempt = releases.attempt_start(release.pk)
+    releases._snapshot(release, attempt)
+    first_csv = releases._render(release, attempt, releases.exports.FILES[0])  # then the worker dies
     assert Release.objects.get(pk=release.pk).status == "building"
     assert tasks.release_build(release.pk) == "published"
     release.refresh_from_db()
-    assert release.version == 1 and release.files.count() == len(FORMATS)
+    assert (release.version, release.attempts) == (1, 2) and release.files.count() == len(FORMATS)
     assert ReleaseFile.objects.filter(release=release, format="csv").count() == 1
+    assert {f.path.rsplit("/", 1)[0] for f in release.files.all()} == {"releases/v1/attempt-2"}
+    assert first_csv.path == "releases/v1/attempt-1/baseline-v1.csv"  # left alone, never overwritten
+    assert releases.export_storage().exists(first_csv.path)
 
 
 def test_a_second_request_while_building_is_a_conflict(personas, listed):

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--note", default="")
         parser.add_argument("--wait", action="store_true", help="wait for the build and report its outcome")
         parser.add_argument("--resume", action="store_true",
-                            help="queue the build of the release now building again (its task was lost)")
+                            help="queue the build of the release now building again (its task was lost); the new "
+                                 "run takes the build over and any older run still going stops at its next step")
         parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait with --wait")
 
     def handle(self, *args, note, wait, resume, timeout, **options):
@@ -23,13 +24,16 @@ class Command(BaseCommand):
             release = Release.objects.filter(status=Release.Status.BUILDING).first()
             if release is None:
                 raise CommandError("No release is building.")
+            # Safe even if the first run is alive: each run is an attempt that takes the build over,
+            # and only the newest attempt may write or publish (curation/releases.py).
             release_build.delay(release.pk)
+            self.stdout.write(f"Release {release.version}: build queued again.")
         else:
             try:
                 release = releases.release_request(actor=None, note=note)
             except CurationError as exc:
                 raise CommandError(exc.message) from None
-        self.stdout.write(f"Release {release.version} requested.")
+            self.stdout.write(f"Release {release.version} requested.")
         if wait:
             self.wait_for(release, timeout)
 
