@@ -7,11 +7,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
+from accounts.network import client_address
 from curation import audit
 
 
 def _address(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    return (client_address(request) or "") if request is not None else ""
 
 
 @receiver(user_logged_in)

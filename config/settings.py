@@ -277,9 +277,7 @@ AXES_VERBOSE = False
 # Behind N trusted reverse proxies the client address is the Nth from the right in X-Forwarded-For;
 # without this every client would look like the proxy and lockouts would be per username only.
 BASELINE_TRUSTED_PROXIES = env_int("BASELINE_TRUSTED_PROXIES", 0, minimum=0)
-if BASELINE_TRUSTED_PROXIES:
-    AXES_IPWARE_PROXY_COUNT = BASELINE_TRUSTED_PROXIES
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_address"
 
 # Content-Security-Policy (django-csp): everything from this origin, no inline scripts anywhere.
 CONTENT_SECURITY_POLICY = {

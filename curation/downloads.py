@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.network import client_address
 from curation import audit
 from curation.models import Download, Release
-
-
-def client_address(request) -> str | None:
-    # Behind the load balancer REMOTE_ADDR is the proxy; deployments that trust X-Forwarded-For
-    # set it up in the proxy layer. We record what Django sees.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(request, release: Release, file: str) -> None:

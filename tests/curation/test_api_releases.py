@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import hashlib
 import json
 import threading
@@ -8,7 +9,7 @@ from django.db import connection
 
 from curation import releases, services, signing
 from curation.errors import CurationError
-from curation.models import Download, Release
+from curation.models import Download, Release, ReleaseDelta
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -134,8 +135,6 @@ def test_delta_since_an_earlier_version(personas, api, published, standard_partn
     assert text == "change,item_id,media_type,algorithm,value\n"  # added in 2, removed in 3: no net change
     text = b"".join(client.get("/api/v1/releases/2/delta/?since=1").streaming_content).decode()
     assert f"added,{item.pk},image,md5," in text
-    from curation.models import ReleaseDelta
-
     client.get("/api/v1/releases/3/delta/?since=1")
     assert ReleaseDelta.objects.count() == 2  # made on request, then kept
     for bad in ("", "?since=3", "?since=4", "?since=0", "?since=x"):
@@ -192,3 +191,122 @@ def test_the_delta_needs_the_standard_feed(personas, api, published):
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 403
     services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 200
+
+
+def _build_now(actor=None) -> Release:
+    """Request and build a release here, without queueing a task (transactional tests commit for real)."""
+    from django.db import transaction
+
+    from curation import tasks
+
+    with transaction.atomic():
+        release = releases._next_release(actor, "")
+    assert tasks.release_build(release.pk) == "published"
+    release.refresh_from_db()
+    return release
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_answers_building_even_when_the_build_runs_in_process(personas, api):
+    """Without a broker the build runs on commit, inside the request; the answer is still the
+    status the release was requested in (DESIGN.md: 202 {version, status: building})."""
+    from config.celery import app
+
+    approved_item(personas)
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        response = api(personas.curator).post("/api/v1/releases/", {"note": "weekly"}, format="json")
+    finally:
+        app.conf.task_always_eager = eager
+    assert response.status_code == 202
+    assert response.json() == {"version": 1, "status": "building"}
+    assert Release.objects.get(version=1).status == "published"  # it did run in process
+
+
+def test_not_modified_answers_are_not_downloads(personas, api, published, standard_partner):
+    from curation.models import AuditEntry
+
+    publish(personas.curator)
+    client = api(standard_partner)
+    record = published.files.get(format="csv")
+    delta = client.get("/api/v1/releases/2/delta/?since=1")  # made on this first request, and logged
+    assert delta.status_code == 200
+    assert Download.objects.count() == 1
+    for path, etag in (("/api/v1/releases/1/files/csv/", record.sha256),
+                       ("/api/v1/releases/1/manifest/", published.manifest_sha256),
+                       ("/api/v1/releases/2/delta/?since=1", delta["ETag"].strip('"'))):
+        response = client.get(path, HTTP_IF_NONE_MATCH=f'W/"0", "{etag}"')
+        assert response.status_code == 304, path
+        assert response["ETag"] == f'"{etag}"'
+    assert Download.objects.count() == 1
+    assert AuditEntry.objects.filter(action="release.download").count() == 1
+    assert client.get("/api/v1/releases/1/manifest/").status_code == 200  # a real download is still logged
+    assert Download.objects.count() == 2
+
+
+def test_downloads_behind_a_trusted_proxy_record_the_forwarded_client(personas, api, published, standard_partner,
+                                                                      settings):
+    """BASELINE_TRUSTED_PROXIES=1: the address our proxy saw (rightmost X-Forwarded-For entry) is
+    logged, never the proxy's REMOTE_ADDR nor what the client wrote further left; the lockout sees
+    the same address (django-axes calls the same function)."""
+    from axes.helpers import get_client_ip_address
+    from django.test import RequestFactory
+
+    settings.BASELINE_TRUSTED_PROXIES = 1
+    headers = {"HTTP_X_FORWARDED_FOR": "198.51.100.9, 203.0.113.7", "REMOTE_ADDR": "10.0.0.1"}
+    api(standard_partner).get("/api/v1/releases/1/files/md5/", **headers)
+    assert Download.objects.get().address == "203.0.113.7"
+    assert get_client_ip_address(RequestFactory().get("/", **headers)) == "203.0.113.7"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_first_requests_for_a_delta_make_it_once(personas, api, monkeypatch):
+    """Every request answers 200 with the same bytes; one file is written and kept. To make the
+    requests overlap for sure, each one about to store the delta waits (up to half a second) for the
+    others to be about to store it too: with the claim under a lock only one ever gets there."""
+    storing = {"barrier": None}
+    storage = releases.export_storage()
+    save = storage.save
+
+    def save_together(name, content, *args, **kwargs):
+        if storing["barrier"] is not None and "delta-since" in name:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                storing["barrier"].wait(0.5)
+        return save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(storage, "save", save_together)
+    first = approved_item(personas, algorithms=("md5",))
+    _build_now(personas.curator)
+    for n in range(3):  # versions 2 to 4, each adding an item; version 3 also removes the first
+        approved_item(personas, algorithms=("md5", "sha1"))
+        if n == 1:
+            services.item_retract(actor=personas.curator, item=first, reason="not the file it claimed")
+        _build_now(personas.curator)
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    clients = [api(personas.partner) for _ in range(4)]
+    for version, since in ((4, 1), (4, 3), (3, 1)):
+        barrier, answers = threading.Barrier(len(clients)), []
+        storing["barrier"] = threading.Barrier(len(clients))
+
+        def fetch(client, barrier=barrier, answers=answers, url=f"/api/v1/releases/{version}/delta/?since={since}"):
+            try:
+                barrier.wait(30)
+                response = client.get(url)
+                body = b"".join(response.streaming_content) if response.status_code == 200 else response.content
+                answers.append((response.status_code, body))
+            except Exception as exc:  # a 500 in production; the test reports it
+                answers.append((500, repr(exc).encode()))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=fetch, args=(client,)) for client in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert {status for status, _ in answers} == {200}, answers
+        assert len({body for _, body in answers}) == 1
+        delta = ReleaseDelta.objects.get(release__version=version, since_version=since)
+        assert hashlib.sha256(answers[0][1]).hexdigest() == delta.sha256
+        _, names = releases.export_storage().listdir(f"releases/v{version}")
+        assert [n for n in names if f"delta-since-v{since}" in n] == [delta.name], names
