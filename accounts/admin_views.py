@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -153,9 +153,13 @@ def organisation_list(request):
         else:
             messages.success(request, f"Organisation {org.name} created.")
             return redirect("admin-organisations")
-    organisations = Organisation.objects.order_by("name")
+    query = request.GET.get("q", "").strip()[:200]
+    organisations = Organisation.objects.annotate(member_count=Count("members")).order_by("name")
+    if query:
+        organisations = organisations.filter(name__icontains=query)
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/admin_organisations.html", {
-        "organisations": organisations, "kinds": Organisation.Kind.choices, "countries": sorted(COUNTRIES.items()),
+        "page": page, "q": query, "kinds": Organisation.Kind.choices, "countries": sorted(COUNTRIES.items()),
         "errors": errors, "posted": request.POST,
     }, status=400 if errors else 200)
 

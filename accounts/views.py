@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -39,7 +40,8 @@ def reviewer_roster(request):
 
     if not has_role(request.user, Role.ADMINISTRATOR) and not has_role(request.user, Role.CURATOR):
         raise PermissionDenied
-    return render(request, "accounts/reviewer_roster.html", {"roster": dashboards.reviewer_roster()})
+    page = Paginator(dashboards.reviewer_roster(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/reviewer_roster.html", {"page": page})
 
 
 @login_required
@@ -62,9 +64,10 @@ def tokens(request):
         if is_admin
         else ApiToken.objects.none()
     )
-    return render(
-        request, "accounts/tokens.html", {"tokens": own, "others": others, "new_key": new_key, "is_admin": is_admin}
-    )
+    others = Paginator(others, 50).get_page(request.GET.get("page"))  # an administrator may see many
+    return render(request, "accounts/tokens.html", {
+        "tokens": own, "others": others.object_list, "page": others, "new_key": new_key, "is_admin": is_admin,
+    })
 
 
 @login_required

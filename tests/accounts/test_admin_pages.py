@@ -169,3 +169,29 @@ def test_the_admin_site_refuses_a_writable_admin_for_the_projects_models():
 
     site.register(TOTPDevice, TOTPDeviceAdmin)  # another app's admin: left out
     assert not site.is_registered(TOTPDevice)
+
+
+def test_the_organisations_page_searches_paginates_and_says_when_nothing_matches(personas, client):
+    from tests.factories import OrganisationFactory
+
+    for n in range(55):
+        OrganisationFactory(name=f"Zeta Unit {n:02d}")
+    client.force_login(personas.admin)
+    first = client.get("/organisations/", {"q": "zeta"}).content.decode()
+    assert "Zeta Unit 00" in first and "Zeta Unit 50" not in first and "Northshire Police" not in first
+    assert 'href="?q=zeta&amp;page=2" rel="next"' in first
+    second = client.get("/organisations/", {"q": "zeta", "page": 2}).content.decode()
+    assert "Zeta Unit 54" in second and "Page 2 of 2" in second
+    nothing = client.get("/organisations/", {"q": "nowhere"}).content.decode()
+    assert "No organisation’s name contains “nowhere”." in nothing
+
+
+def test_the_reviewer_roster_paginates(personas, client):
+    from tests.factories import UserFactory
+
+    for n in range(50):
+        UserFactory(username=f"panel{n:02d}", organisation=personas.reviewer.organisation, roles=[Role.REVIEWER])
+    client.force_login(personas.curator)
+    first = client.get("/reviewers/").content.decode()
+    assert "Page 1 of 2" in first
+    assert "Page 2 of 2" in client.get("/reviewers/", {"page": 2}).content.decode()
