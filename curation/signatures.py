@@ -26,6 +26,9 @@ class SignatureError(ValueError):
     """A value that is not in its algorithm's canonical form; the message says what is expected."""
 
 
+LABELS = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "pdq": "PDQ", "photodna": "PhotoDNA", "vpdq": "vPDQ"}
+
+
 @dataclass(frozen=True)
 class Algorithm:
     name: str
@@ -34,6 +37,11 @@ class Algorithm:
     computed_from_file: bool
     normalise: Callable[[str], str]
     has_quality: bool = False
+
+    @property
+    def label(self) -> str:
+        """How people write the name (forms, pages): SHA-256, PhotoDNA, vPDQ."""
+        return LABELS[self.name]
 
 
 def _hex(length: int, name: str) -> Callable[[str], str]:

@@ -114,3 +114,11 @@ def test_other_roles_get_403_or_404_on_item_pages(personas, client, user):
     assert client.get("/submit/").status_code == 403
     assert client.get("/submissions/").status_code == 403
     assert client.get(f"/submissions/{item.pk}/").status_code == 404
+
+
+def test_the_submit_form_names_each_algorithm_as_people_write_it(personas, client):
+    client.force_login(personas.investigator)
+    page = client.get("/submit/").content.decode()
+    for name, label in (("md5", "MD5"), ("sha1", "SHA-1"), ("sha256", "SHA-256"), ("pdq", "PDQ"),
+                        ("photodna", "PhotoDNA"), ("vpdq", "vPDQ")):
+        assert f'<label for="id_sig_{name}">{label} <span' in page

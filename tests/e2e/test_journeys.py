@@ -37,8 +37,8 @@ def test_an_investigator_hashes_a_file_and_submits_it(people, live_server, perso
     data = SAMPLE.read_bytes()
     expected = {
         "MD5": hashlib.md5(data).hexdigest(),  # noqa: S324 - the list's signature, not security
-        "SHA1": hashlib.sha1(data).hexdigest(),  # noqa: S324
-        "SHA256": hashlib.sha256(data).hexdigest(),
+        "SHA-1": hashlib.sha1(data).hexdigest(),  # noqa: S324
+        "SHA-256": hashlib.sha256(data).hexdigest(),
         "PDQ": SAMPLE_PDQ,
     }
     for label, value in expected.items():
