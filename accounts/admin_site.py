@@ -3,8 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
 
-from accounts.models import Role
-from accounts.permissions import has_role
+from accounts.permissions import may_view_admin_site
 
 
 class BaselineAdminSite(admin.AdminSite):
@@ -30,14 +29,14 @@ class BaselineAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         # The second factor is required here too, even if a middleware were removed.
         verified = not settings.BASELINE_REQUIRE_MFA or request.user.is_verified()
-        return has_role(request.user, Role.ADMINISTRATOR) and verified
+        return may_view_admin_site(request.user) and verified
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Views only. Writes bypassing services would skip rules and the audit log."""
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return has_role(request.user, Role.ADMINISTRATOR)
+        return may_view_admin_site(request.user)
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request)

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 from accounts import mfa, services
 from accounts.countries import COUNTRIES
 from accounts.models import Organisation, Role, RoleGrant, User
-from accounts.permissions import has_role
+from accounts.permissions import may_manage_accounts
 from config.inputs import whole_number
 from curation.errors import CurationError
 
 
 def _admin(request) -> None:
-    if not has_role(request.user, Role.ADMINISTRATOR):
+    if not may_manage_accounts(request.user):
         raise PermissionDenied
 
 

@@ -1,6 +1,5 @@
-from accounts.models import Role
 from accounts.navigation import links_for
-from accounts.permissions import has_role, roles_of
+from accounts.permissions import roles_of
 
 
 def navigation(request):
@@ -8,9 +7,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     from curation import notices, selectors  # curation builds on accounts, not the reverse
+    from curation.permissions import may_review
 
     badges = {"notices": notices.unread_count(user)}
-    if has_role(user, Role.REVIEWER):
+    if may_review(user):
         badges["review-queue"] = selectors.review_queue_for(user).count()
     links = links_for(user)
     for link in links:

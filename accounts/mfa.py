@@ -13,7 +13,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions
-from accounts.models import Role
 from curation import audit
 from curation.errors import CurationError
 
@@ -107,7 +106,7 @@ def verify(request, token: str) -> str | None:
 
 def reset(*, actor, user) -> None:
     """An administrator removes a user's second factor; they enrol again at their next sign-in."""
-    if not permissions.has_role(actor, Role.ADMINISTRATOR):
+    if not permissions.may_manage_accounts(actor):
         raise CurationError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
     if actor.pk == user.pk:
         raise CurationError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")

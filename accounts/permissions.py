@@ -55,18 +55,42 @@ def role_conflict(current: frozenset[str] | set[str], new_role: str) -> str | No
     return None
 
 
+# Named rules. Callers ask these, never `has_role` directly (tests/test_permissions_in_one_place.py).
+
+def may_manage_accounts(user) -> bool:
+    """Administrators manage organisations and user accounts: create users, (de)activate users and
+    organisations, reset second factors, and use the administrators' user and organisation pages."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def may_view_admin_site(user) -> bool:
+    """Administrators browse the read-only Django admin (which also wants a verified second factor)."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
 def may_manage_roles(actor, user) -> bool:
     """Administrators manage roles of others, never their own."""
-    return has_role(actor, Role.ADMINISTRATOR) and actor.pk != user.pk
+    return may_manage_accounts(actor) and actor.pk != user.pk
 
 
 def may_issue_password(actor, user) -> bool:
     """Administrators hand out one-time passwords to others; everyone changes their own themselves."""
-    return has_role(actor, Role.ADMINISTRATOR) and actor.pk != user.pk
+    return may_manage_accounts(actor) and actor.pk != user.pk
+
+
+def may_see_others_tokens(user) -> bool:
+    """Administrators see every user's active API tokens (and so may revoke them)."""
+    return has_role(user, Role.ADMINISTRATOR)
 
 
 def may_revoke_token(actor, token) -> bool:
-    return token.user_id == actor.pk or has_role(actor, Role.ADMINISTRATOR)
+    """Everyone revokes their own tokens; administrators anyone's. Others' tokens are invisible (404)."""
+    return token.user_id == actor.pk or may_see_others_tokens(actor)
+
+
+def may_see_reviewer_roster(user) -> bool:
+    """Administrators and curators see the roster of reviewers and their workload."""
+    return has_any_role(user, Role.ADMINISTRATOR, Role.CURATOR)
 
 
 class HasRole(BasePermission):

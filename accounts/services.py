@@ -110,7 +110,7 @@ def user_create(
 ) -> User:
     """Create a user with roles. `password` None leaves an unusable password; a generated one-time
     password (seen by whoever created the account) comes with `must_change_password=True`."""
-    if actor is not None and not permissions.has_role(actor, Role.ADMINISTRATOR):
+    if actor is not None and not permissions.may_manage_accounts(actor):
         raise CurationError("Only administrators create users.", code="forbidden", kind="forbidden")
     username = _text(username, field="username", label="A username", max_length=_max_length(User, "username"))
     email = _text(email, field="email", label="An email address", max_length=_max_length(User, "email"),
@@ -239,7 +239,7 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and not permissions.has_role(actor, Role.ADMINISTRATOR):
+    if actor is not None and not permissions.may_manage_accounts(actor):
         raise CurationError("Only administrators do this.", code="forbidden", kind="forbidden")
 
 

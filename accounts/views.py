@@ -12,7 +12,7 @@ from accounts import services
 from accounts.mfa_views import safe_next
 from accounts.models import ApiToken, Role
 from accounts.navigation import ROLE_SUMMARIES
-from accounts.permissions import has_role, roles_of
+from accounts.permissions import may_revoke_token, may_see_others_tokens, may_see_reviewer_roster, roles_of
 from config.inputs import whole_number
 from curation.errors import CurationError
 
@@ -38,7 +38,7 @@ def home(request):
 def reviewer_roster(request):
     from curation import dashboards
 
-    if not has_role(request.user, Role.ADMINISTRATOR) and not has_role(request.user, Role.CURATOR):
+    if not may_see_reviewer_roster(request.user):
         raise PermissionDenied
     page = Paginator(dashboards.reviewer_roster(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/reviewer_roster.html", {"page": page})
@@ -46,7 +46,7 @@ def reviewer_roster(request):
 
 @login_required
 def tokens(request):
-    is_admin = has_role(request.user, Role.ADMINISTRATOR)
+    sees_others = may_see_others_tokens(request.user)
     new_key = None
     if request.method == "POST":
         days = whole_number(request.POST.get("days") or "90")
@@ -61,12 +61,12 @@ def tokens(request):
     own = ApiToken.objects.filter(user=request.user)
     others = (
         ApiToken.objects.filter(revoked_at__isnull=True).exclude(user=request.user).select_related("user")
-        if is_admin
+        if sees_others
         else ApiToken.objects.none()
     )
     others = Paginator(others, 50).get_page(request.GET.get("page"))  # an administrator may see many
     return render(request, "accounts/tokens.html", {
-        "tokens": own, "others": others.object_list, "page": others, "new_key": new_key, "is_admin": is_admin,
+        "tokens": own, "others": others.object_list, "page": others, "new_key": new_key, "sees_others": sees_others,
     })
 
 
@@ -74,7 +74,7 @@ def tokens(request):
 @require_POST
 def token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken, pk=pk)
-    if token.user_id != request.user.pk and not has_role(request.user, Role.ADMINISTRATOR):
+    if not may_revoke_token(request.user, token):
         # Another user's token is invisible to non-administrators.
         return render(request, "404.html", status=404)
     try:

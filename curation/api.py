@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import HasRole, has_role
+from accounts.permissions import HasRole
 from config.api import Pagination
 from curation import media, permissions, selectors, services, signatures
 from curation.errors import CurationError
@@ -112,7 +112,7 @@ class HashView(APIView):
 
 
 def _item_response(request, item: Submission, status_code: int = 200) -> Response:
-    context = {"show_previous": has_role(request.user, Role.CURATOR)}
+    context = {"show_previous": permissions.may_see_earlier_item_link(request.user)}
     return Response(SubmissionOutput(item, context=context).data, status=status_code)
 
 
@@ -132,7 +132,7 @@ class SubmissionListView(APIView):
         items = selectors.submission_list_for(request.user, status=wanted)
         paginator = Pagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        context = {"show_previous": has_role(request.user, Role.CURATOR)}
+        context = {"show_previous": permissions.may_see_earlier_item_link(request.user)}
         return paginator.get_paginated_response(SubmissionOutput(page, many=True, context=context).data)
 
     @extend_schema(request=SubmissionInput, responses={201: SubmissionOutput})
@@ -183,7 +183,7 @@ class ReviewQueueView(APIView):
 
 def _item_for_review(request, item_id) -> Submission:
     """Reviews and recusals: only reviewers; a missing item is 404, eligibility is the service's."""
-    if not has_role(request.user, Role.REVIEWER):
+    if not permissions.may_review(request.user):
         raise PermissionDenied("Only reviewers review items.")
     item = Submission.objects.filter(pk=item_id).first()
     if item is None:

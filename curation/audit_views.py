@@ -14,9 +14,7 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
-from accounts.models import Role
-from accounts.permissions import has_role
-from curation import audit, selectors
+from curation import audit, permissions, selectors
 
 FILTERS = ("action", "actor", "object_id", "since", "until")
 
@@ -37,7 +35,7 @@ def _filters(request) -> tuple[dict, dict]:
 
 
 def _require_admin(request) -> None:
-    if not has_role(request.user, Role.ADMINISTRATOR):
+    if not permissions.may_read_audit_log(request.user):
         raise PermissionDenied
 
 

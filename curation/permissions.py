@@ -1,4 +1,5 @@
-"""The one module that answers "may this user see or do this" for items, reviews and releases.
+"""The one module that answers "may this user see or do this" for items, reviews, releases, feeds,
+criteria and the audit log (accounts/permissions.py answers for accounts).
 
 Visibility is a query rule: `submissions_visible_to(user)` is the only way views find an item, so
 an invisible item is a 404 everywhere. Actions on a visible item are then checked here (403).
@@ -26,6 +27,32 @@ def may_submit(user) -> bool:
     return has_role(user, Role.INVESTIGATOR)
 
 
+def may_see_every_item(user) -> bool:
+    """Curators see every item, whichever organisation submitted it."""
+    return has_role(user, Role.CURATOR)
+
+
+def may_search_by_value(user) -> bool:
+    """Only curators find items by hash value: the search spans every organisation's items."""
+    return has_role(user, Role.CURATOR)
+
+
+def may_see_earlier_item_link(user) -> bool:
+    """Curators see the link from an item to the earlier item it re-submits (`previous`)."""
+    return has_role(user, Role.CURATOR)
+
+
+def may_see_status_history(user) -> bool:
+    """Curators see an item's status history (who moved it when)."""
+    return has_role(user, Role.CURATOR)
+
+
+def may_review(user) -> bool:
+    """Reviewers have a review queue and review or recuse; which items they may review is
+    `review_queue_condition` and `review_refusal`."""
+    return has_role(user, Role.REVIEWER)
+
+
 def review_queue_condition(user) -> Q:
     """Pending items `user` may review: never their own organisation's, never one they reviewed or
     recused from. It depends on nothing other reviewers did (DESIGN.md section 4)."""
@@ -44,7 +71,7 @@ def submissions_visible_to(user) -> QuerySet[Submission]:
     them and those they reviewed."""
     roles = roles_of(user)
     items = Submission.objects.all()
-    if Role.CURATOR in roles:
+    if may_see_every_item(user):
         return items
     condition = Q(pk__in=[])
     if Role.INVESTIGATOR in roles:
@@ -65,7 +92,7 @@ class Refusal:
 def review_refusal(user, item: Submission) -> Refusal | None:
     """Why `user` may not review (or recuse from) `item` now; None when they may. Services ask
     again under the item's lock, so a race cannot slip between the check and the write."""
-    if not has_role(user, Role.REVIEWER):
+    if not may_review(user):
         return Refusal("Only reviewers review items.", "forbidden", "forbidden")
     if item.submitter_id == user.pk:
         return Refusal("Nobody reviews their own submission.", "own_submission", "forbidden")
@@ -111,6 +138,12 @@ def may_see_releases(user) -> bool:
     return bool(roles_of(user) & {Role.CURATOR, Role.PARTNER})
 
 
+def may_see_release_internals(user) -> bool:
+    """Those who publish releases (curators) also see a release's note, build progress and error
+    in the API; partners get the published files only."""
+    return may_publish(user)
+
+
 def releases_visible_to(user) -> QuerySet[Release]:
     """Curators see every release (building and failed too); partners the published ones."""
     if has_role(user, Role.CURATOR):
@@ -128,3 +161,20 @@ def entitled_feeds(user) -> frozenset[str]:
         return frozenset()
     feeds = get_objects_for_group(user.organisation.group, "curation.download_feed", klass=Feed)
     return frozenset(feeds.values_list("name", flat=True))
+
+
+def may_manage_entitlements(user) -> bool:
+    """Administrators grant partner organisations feeds and take them back."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+# Criteria and the audit log.
+
+def may_publish_criteria(user) -> bool:
+    """Administrators publish new versions of the review criteria set."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def may_read_audit_log(user) -> bool:
+    """Administrators read (and export) the audit log."""
+    return has_role(user, Role.ADMINISTRATOR)

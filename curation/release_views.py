@@ -10,8 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation, Role
-from accounts.permissions import has_role
+from accounts.models import Organisation
 from config.inputs import whole_number
 from curation import permissions, releases, selectors, services
 from curation.errors import CurationError
@@ -78,7 +77,7 @@ def item_retract(request, item_id):
 
 @login_required
 def entitlements(request):
-    if not has_role(request.user, Role.ADMINISTRATOR):
+    if not permissions.may_manage_entitlements(request.user):
         raise PermissionDenied
     if request.method == "POST":
         org_id = whole_number(request.POST.get("organisation"))

@@ -12,15 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from accounts.permissions import has_role
-from curation import audit, selectors, services
+from curation import audit, permissions, selectors, services
 from curation.errors import CurationError
 from curation.models import Notice, Recusal, Submission
 
 
 def _reviewer_required(request) -> None:
-    if not has_role(request.user, Role.REVIEWER):
+    if not permissions.may_review(request.user):
         raise PermissionDenied
 
 
@@ -102,13 +100,13 @@ def notice_list(request):
         return redirect("notices")
     page = Paginator(Notice.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "curation/notices.html", {
-        "page": page, "is_reviewer": has_role(request.user, Role.REVIEWER),
+        "page": page, "may_review": permissions.may_review(request.user),
     })
 
 
 @login_required
 def criteria_admin(request):
-    if not has_role(request.user, Role.ADMINISTRATOR):
+    if not permissions.may_publish_criteria(request.user):
         raise PermissionDenied
     current = selectors.active_criteria_set()
     text = "\n".join(f"{c.key} | {c.question}" for c in current.criteria.order_by("position"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Role, User
-from accounts.permissions import has_role
 from curation import permissions
 from curation.models import AuditEntry, CriteriaSet, Review, Signature, Submission
 
@@ -36,7 +35,7 @@ def submission_for(user, item_id) -> Submission | None:
 
 def review_queue_for(user) -> QuerySet[Submission]:
     """Pending items the reviewer may review, oldest first."""
-    if not has_role(user, Role.REVIEWER):
+    if not permissions.may_review(user):
         return Submission.objects.none()
     return Submission.objects.filter(permissions.review_queue_condition(user)).order_by("created_at", "id")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import Role
-from accounts.permissions import has_role
 from curation import signatures
 from curation.models import MediaType, Submission
+from curation.permissions import may_see_release_internals
 
 
 class SignatureInput(serializers.Serializer):
@@ -119,7 +118,7 @@ class ReleaseOutput(serializers.Serializer):
                 for f in release.files.all() if f.feed in feeds
             ] if release.status == "published" else [],
         }
-        if has_role(request.user, Role.CURATOR):
+        if may_see_release_internals(request.user):
             data.update(note=release.note, progress=release.progress, error=release.error)
         return data
 

@@ -12,8 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role
-from accounts.permissions import has_role
 from curation import audit, notices, permissions, signatures, workflow
 from curation.errors import CurationError
 from curation.models import CriteriaSet, Criterion, Feed, Recusal, Review, Signature, Submission
@@ -384,7 +382,7 @@ def review_recuse(*, actor, item: Submission, reason: str) -> Recusal:
 
 def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
     """Publish a new criteria-set version; new items use it, existing items keep theirs."""
-    if actor is not None and not has_role(actor, Role.ADMINISTRATOR):
+    if actor is not None and not permissions.may_publish_criteria(actor):
         raise CurationError("Only administrators publish criteria.", code="forbidden", kind="forbidden")
     errors = _criteria_errors(criteria)
     if errors:
@@ -454,7 +452,7 @@ def feed_grant(*, actor, organisation, feed_name: str, revoke: bool = False) -> 
 
     from accounts.services import organisation_group
 
-    if actor is not None and not has_role(actor, Role.ADMINISTRATOR):
+    if actor is not None and not permissions.may_manage_entitlements(actor):
         raise CurationError("Only administrators manage entitlements.", code="forbidden", kind="forbidden")
     feed = Feed.objects.filter(name=feed_name).first()
     if feed is None:

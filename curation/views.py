@@ -11,8 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from accounts.permissions import has_role
 from config.inputs import whole_number
 from curation import media, permissions, selectors, services, signatures
 from curation.errors import CurationError
@@ -131,13 +129,14 @@ def submission_list(request):
     wanted = request.GET.get("status") or None
     if wanted not in (None, *Submission.Status.values):
         wanted = None
-    is_curator = has_role(request.user, Role.CURATOR)
-    value = request.GET.get("value", "").strip()[:20_000] if is_curator else ""
+    may_search = permissions.may_search_by_value(request.user)
+    value = request.GET.get("value", "").strip()[:20_000] if may_search else ""
     items = selectors.submission_list_for(request.user, status=wanted, value=value)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
     return render(request, "curation/submission_list.html", {
         "page": page, "status": wanted or "", "statuses": Submission.Status.choices,
-        "is_curator": is_curator, "value": value,
+        "sees_every_item": permissions.may_see_every_item(request.user), "may_search_by_value": may_search,
+        "value": value,
     })
 
 
@@ -146,15 +145,15 @@ def submission_detail(request, item_id):
     item = selectors.submission_for(request.user, item_id)
     if item is None:
         raise Http404
-    is_curator = has_role(request.user, Role.CURATOR)
     return render(request, "curation/submission_detail.html", {
         "item": item,
         "reviews": selectors.reviews_of(item) if permissions.may_see_reviews(request.user, item) else None,
-        "history": selectors.status_history(item).select_related("actor") if is_curator else None,
+        "history": (selectors.status_history(item).select_related("actor")
+                    if permissions.may_see_status_history(request.user) else None),
         "may_withdraw": item.status == Submission.Status.PENDING
         and permissions.withdraw_refusal(request.user, item) is None,
-        "show_previous": is_curator,
-        "may_retract": is_curator and item.status == Submission.Status.APPROVED,
+        "show_previous": permissions.may_see_earlier_item_link(request.user),
+        "may_retract": permissions.may_retract(request.user) and item.status == Submission.Status.APPROVED,
     })
 
 
