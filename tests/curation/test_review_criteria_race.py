@@ -3,42 +3,24 @@ exactly one set stays active, and nobody meets a database error (the one-active 
 
 Each thread has its own PostgreSQL connection; a barrier releases them together."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from curation import audit, services
-from curation.errors import CurationError
 from curation.models import CriteriaSet
+from tests.races import all_at_once
 
 ROUNDS = 10
 WRITERS = 4
 
 
-def publish_all_at_once(admin, round_: int) -> list[str]:
-    barrier = threading.Barrier(WRITERS)
-    outcomes: list[str] = []
+def publish_all_at_once(admin, round_: int) -> list[object]:
+    def publish(n: int) -> str:
+        new = services.criteria_publish(actor=admin, criteria=[(f"key_{round_}_{n}", "A question?")])
+        return f"v{new.version}"
 
-    def publish(n: int) -> None:
-        try:
-            barrier.wait()
-            new = services.criteria_publish(actor=admin, criteria=[(f"key_{round_}_{n}", "A question?")])
-            outcomes.append(f"v{new.version}")
-        except CurationError as exc:
-            outcomes.append(f"{exc.status} {exc.code}")
-        except Exception as exc:
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=publish, args=(n,)) for n in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return all_at_once(publish, [(n,) for n in range(WRITERS)])
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,44 +4,26 @@ Each thread has its own database connection; a barrier releases them together. T
 lock in `review_record` is what makes this hold (without it the test fails: see the README).
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from accounts.models import Role
 from curation import services
-from curation.errors import CurationError
 from curation.models import AuditEntry, Review, Submission
 from tests.curation.helpers import YES, make_item
 from tests.factories import UserFactory
+from tests.races import all_at_once
 
 ROUNDS = 20
 
 
-def review_all_at_once(item, reviewers) -> list[str]:
-    barrier = threading.Barrier(len(reviewers))
-    outcomes: list[str] = []
-
+def review_all_at_once(item, reviewers) -> list[object]:
     def review(user):
-        try:
-            barrier.wait()
-            services.review_record(actor=user, item=item, answers=dict(YES))
-            outcomes.append("recorded")
-        except CurationError as exc:
-            outcomes.append(f"{exc.status} {exc.code}")
-        except Exception as exc:
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
+        services.review_record(actor=user, item=item, answers=dict(YES))
+        return "recorded"
 
-    threads = [threading.Thread(target=review, args=(user,)) for user in reviewers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return all_at_once(review, [(user,) for user in reviewers])
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
