@@ -63,6 +63,10 @@ def submission_validate(item: ItemInput) -> Validated:
         errors["note"] = [f"At most {MAX_NOTE} characters."]
     if len(item.series or "") > MAX_SERIES:
         errors["series"] = [f"At most {MAX_SERIES} characters."]
+    for name in ("external_reference", "note", "series"):
+        if "\x00" in (getattr(item, name) or "") and name not in errors:
+            # PostgreSQL text cannot hold NUL; refused here for every caller (API, pages, import).
+            errors[name] = ["Null characters are not allowed."]
     if errors:
         raise CurationError("The submission has errors.", code="invalid", extra={"errors": errors})
     item.external_reference = reference

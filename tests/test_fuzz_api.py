@@ -30,10 +30,12 @@ from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from accounts.models import ApiToken, Role
+from accounts.permissions import has_role
 from accounts.services import token_create
 from config import env
-from curation import workflow
-from curation.models import Release
+from curation import services, workflow
+from curation.models import Download, Release, ReleaseFile
 from tests.curation.helpers import agree, approved_item, fake, make_item, publish
 from tests.factories import UserFactory
 
@@ -68,12 +70,14 @@ def wsgi_app():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(params=["curator", "investigator", "reviewer"])
+@pytest.fixture(params=["curator", "investigator", "reviewer", "partner"])
 def fuzz_token(request, personas) -> str:
     """A real token of the role under test, in a world with something to find: a published release
-    (version 1, every file), a pending item with one review, the caller's own items."""
+    (version 1, every file) the partner's organisation is entitled to the standard feed of, a
+    pending item with one review, the caller's own items."""
     approved_item(personas, algorithms=("md5", "sha256", "pdq", "photodna"))
     publish(personas.curator)
+    services.feed_grant(actor=None, organisation=personas.partner.organisation, feed_name="standard")
     agree(make_item(personas.investigator), personas.reviewers[3])
     _, key = token_create(actor=None, user=getattr(personas, request.param), name="fuzz")
     return key
@@ -91,6 +95,18 @@ def _served_schema(app, token: str):
 SCHEMA_DOES_NOT_DESCRIBE_THE_RESPONSE: dict[str, str] = {}
 
 
+def _cases(operation, mode):
+    """The operation's generated cases; for a release's paths, also cases naming release 1 and each
+    of its files (generated integers and slugs almost never do), so that downloads really happen."""
+    strategy = operation.as_strategy(generation_mode=mode)
+    if mode is not schemathesis.GenerationMode.POSITIVE or "{version}" not in operation.path:
+        return strategy
+    formats = ReleaseFile.objects.filter(release__version=1).values_list("format", flat=True)
+    real = [{"version": 1, "file_format": f} if "{file_format}" in operation.path else {"version": 1}
+            for f in sorted(formats)]
+    return st.one_of(strategy, *(operation.as_strategy(generation_mode=mode, path_parameters=p) for p in real))
+
+
 def _fuzz(operation, mode, headers: dict) -> str | None:
     """Run one operation's generated cases; the failure (with schemathesis's reproduction) or None."""
     checks = [not_a_server_error]
@@ -98,7 +114,7 @@ def _fuzz(operation, mode, headers: dict) -> str | None:
         checks.append(response_schema_conformance)
 
     @FUZZ
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=_cases(operation, mode))
     def run(case):
         case.call_and_validate(headers=headers, checks=checks)
 
@@ -127,6 +143,13 @@ def test_the_api_never_answers_with_a_server_error(wsgi_app, fuzz_token):
         if (failure := _fuzz(operation, mode, headers)) is not None
     ]
     assert not failures, "\n\n".join(failures)
+    # The download paths were reached, and a partner got only its organisation's feed.
+    caller = ApiToken.objects.get(name="fuzz").user
+    downloaded = set(Download.objects.filter(user=caller).values_list("file", flat=True))
+    if has_role(caller, Role.PARTNER):
+        assert {"manifest", "signature", "csv", "md5"} <= downloaded and not downloaded & {"photodna", "vics"}
+    if has_role(caller, Role.CURATOR):
+        assert {"manifest", "signature", "csv", "photodna", "vics"} <= downloaded
 
 
 # --- settings from the environment ------------------------------------------------------------

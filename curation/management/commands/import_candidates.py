@@ -75,14 +75,23 @@ class Command(BaseCommand):
 
     @staticmethod
     def take_row(row, line, rows_by_key, lines, heads, errors, bad_keys) -> None:
+        key = (row.get("item_key") or "").strip()
         if None in row or any(row.get(c) is None for c in COLUMNS):
-            errors.append((line, f"expected {len(COLUMNS)} columns"))
+            # The row still names its item, and an item must not be written without one of its rows.
+            errors.append((line, f"expected {len(COLUMNS)} columns" + (f"; item {key!r} not imported" if key else "")))
+            if key:
+                lines[key].append(line)
+                bad_keys.add(key)
             return
-        key = row["item_key"].strip()
         if not key:
             errors.append((line, "item_key is empty"))
             return
         lines[key].append(line)
+        if any("\x00" in row[column] for column in COLUMNS):
+            # PostgreSQL text cannot hold NUL, and no identifier or hash contains one.
+            errors.append((line, f"item {key!r}: a field contains a NUL character"))
+            bad_keys.add(key)
+            return
         head = (row["media_type"].strip(), row["external_reference"].strip())
         if heads.setdefault(key, head) != head:
             errors.append((line, f"item {key!r}: media_type and external_reference must match its first row"))
