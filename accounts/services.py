@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from accounts.tokens import digest, new_key
 from curation import audit
 from curation.errors import CurationError
 
+PASSWORD_FAILURE_WINDOW = 3600  # seconds, as django-axes keeps a sign-in lockout (AXES_COOLOFF_TIME)
 MAX_REASON = 500  # as for retractions (curation/services.py)
 
 
@@ -270,13 +272,21 @@ def user_password_change(*, actor, user: User, current_password: str, new_passwo
     (`update_session_auth_hash`); every other session of the user ends with the old hash."""
     if actor is None or actor.pk != user.pk:
         raise CurationError("People change only their own password.", code="forbidden", kind="forbidden")
+    failures_key = f"password-change-failures:{user.pk}"
+    if cache.get(failures_key, 0) >= settings.AXES_FAILURE_LIMIT:
+        # The same limit as sign-in (django-axes): a stolen session cannot guess the password.
+        raise CurationError("Too many wrong current passwords. Try again in an hour.", code="too_many_attempts",
+                            kind="throttled", field="current_password")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         matched = user.check_password(current_password or "")
         if not matched:
             audit.record(actor=actor, action="user.password_change_failed", obj=user)
     if not matched:
+        cache.add(failures_key, 0, timeout=PASSWORD_FAILURE_WINDOW)
+        cache.incr(failures_key)
         raise CurationError("Your current password is not right.", code="invalid_password", field="current_password")
+    cache.delete(failures_key)
     new_password = new_password or ""
     if new_password == current_password:
         raise CurationError("Choose a new password, not the current one.", code="invalid", field="new_password")

@@ -89,7 +89,7 @@ def token_revoke(request, pk: int):
 def password_change(request):
     """Every signed-in user changes their own password here; a one-time password must be replaced
     before anything else (accounts/middleware.py::RequirePasswordChange)."""
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         new, again = request.POST.get("new_password", ""), request.POST.get("new_password_again", "")
         try:
@@ -99,7 +99,7 @@ def password_change(request):
                                           current_password=request.POST.get("current_password", ""),
                                           new_password=new)
         except CurationError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             request.user.refresh_from_db()
             update_session_auth_hash(request, request.user)  # this session stays signed in; others end
@@ -108,7 +108,7 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {
         "error": error, "next": safe_next(request), "required": request.user.must_change_password,
         "rules": password_validation.password_validators_help_texts(),
-    }, status=400 if error else 200)
+    }, status=status)
 
 
 def locked_out(request, *args, **kwargs):

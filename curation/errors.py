@@ -6,7 +6,8 @@ from typing import Any
 
 
 class CurationError(Exception):
-    STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "too_large": 413}
+    STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "too_large": 413,
+              "throttled": 429}
 
     def __init__(
         self,

@@ -73,6 +73,32 @@ def test_a_wrong_current_password_is_audited(personas):
     assert AuditEntry.objects.get(action="user.password_change_failed").actor == personas.curator
 
 
+def test_repeated_wrong_current_passwords_are_locked_out_like_sign_in(personas, client, settings):
+    """A stolen session cannot guess the password: after BASELINE_LOCKOUT_FAILURES wrong tries the
+    page answers 429, even with the right password, and nothing changes."""
+    settings.AXES_FAILURE_LIMIT = 3
+    client.force_login(personas.curator)
+    for _ in range(3):
+        assert change(client, current="guess").status_code == 400
+    locked = change(client)
+    assert locked.status_code == 429 and "Too many wrong current passwords" in locked.content.decode()
+    personas.curator.refresh_from_db()
+    assert personas.curator.check_password(PASSWORD)
+    assert AuditEntry.objects.filter(action="user.password_change_failed").count() == 3
+    assert not AuditEntry.objects.filter(action="user.password_change").exists()
+
+
+def test_a_right_current_password_clears_the_failures(personas, client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    client.force_login(personas.curator)
+    for _ in range(2):
+        change(client, current="guess")
+    assert change(client, new="short").status_code == 400  # right current password, weak new one
+    for _ in range(2):
+        change(client, current="guess")
+    assert change(client).status_code == 302
+
+
 def test_nobody_changes_someone_elses_password_through_the_service(personas):
     with pytest.raises(CurationError, match="only their own") as exc:
         user_password_change(actor=personas.admin, user=personas.curator, current_password=PASSWORD,
