@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -14,7 +15,27 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
-SIGNATURES_PER_ITEM = 4  # md5, sha1, sha256, pdq
+SIGNATURES_PER_ITEM = 4  # every item carries four signatures; which four depends on its kind (_signatures_of)
+
+
+def _media_type(n: int) -> str:
+    return "video" if n % 10 == 0 else "image"
+
+
+def _signatures_of(n: int, seed: bytes) -> list[tuple[str, str, int | None]]:
+    """Synthetic values in canonical form, so every format has rows at scale: one item in ten is a
+    video with a vPDQ value; half the images carry PhotoDNA (instead of SHA-1)."""
+    md5, sha256 = hashlib.md5(seed).hexdigest(), hashlib.sha256(seed).hexdigest()  # noqa: S324 - synthetic
+    if _media_type(n) == "video":
+        frames = [f"{hashlib.sha256(seed + bytes([k])).hexdigest()},90,{k:.3f}" for k in range(5)]
+        vpdq = json.dumps(frames, separators=(",", ":"))
+        return [("md5", md5, None), ("sha1", hashlib.sha1(seed).hexdigest(), None), ("sha256", sha256, None),  # noqa: S324
+                ("vpdq", vpdq, None)]
+    pdq = ("pdq", hashlib.sha256(b"pdq" + seed).hexdigest(), 90)
+    if n % 2 == 0:
+        photodna = base64.b64encode((hashlib.sha512(seed).digest() * 3)[:144]).decode()
+        return [("md5", md5, None), ("sha256", sha256, None), pdq, ("photodna", photodna, None)]
+    return [("md5", md5, None), ("sha1", hashlib.sha1(seed).hexdigest(), None), ("sha256", sha256, None), pdq]  # noqa: S324
 
 
 def _people():
@@ -47,28 +68,25 @@ def _copy_rows(table: str, columns: list[str], rows) -> None:
 
 
 def load_approved(count_items: int, *, offset: int = 0) -> list[str]:
-    """Insert approved items with four synthetic signatures each, straight into the tables."""
+    """Insert approved items with four synthetic signatures each (_signatures_of), straight into the tables."""
     from curation.models import CriteriaSet, Signature, Submission
 
     user = _people()
     criteria = CriteriaSet.objects.get(is_active=True)
     now = "2026-01-01 00:00:00+00"
-    ids = [str(uuid.UUID(int=offset + n + 1)) for n in range(count_items)]
+    numbers = [offset + n + 1 for n in range(count_items)]
+    ids = [str(uuid.UUID(int=number)) for number in numbers]
     _copy_rows(Submission._meta.db_table,
                ["id", "status", "media_type", "external_reference", "note", "submitter_id", "organisation_id",
                 "criteria_set_id", "required_agreements", "series", "created_at", "decided_at",
                 "retraction_reason"],
-               ((i, "approved", "image", "BENCH", "", user.pk, user.organisation_id, criteria.pk, 3, "", now, now, "")
-                for i in ids))
+               ((str(uuid.UUID(int=number)), "approved", _media_type(number), "BENCH", "", user.pk,
+                 user.organisation_id, criteria.pk, 3, "", now, now, "") for number in numbers))
 
     def signatures():
-        for i in ids:
-            seed = i.encode()
-            for algorithm, value in (("md5", hashlib.md5(seed).hexdigest()),  # noqa: S324 - synthetic
-                                     ("sha1", hashlib.sha1(seed).hexdigest()),  # noqa: S324
-                                     ("sha256", hashlib.sha256(seed).hexdigest()),
-                                     ("pdq", hashlib.sha256(b"pdq" + seed).hexdigest())):
-                quality = 90 if algorithm == "pdq" else None
+        for number in numbers:
+            i = str(uuid.UUID(int=number))
+            for algorithm, value, quality in _signatures_of(number, i.encode()):
                 yield i, algorithm, value, hashlib.sha256(value.encode()).hexdigest(), quality, True
 
     _copy_rows(Signature._meta.db_table, ["submission_id", "algorithm", "value", "value_digest", "quality", "active"],
