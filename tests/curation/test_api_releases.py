@@ -11,6 +11,7 @@ from curation import releases, services, signing
 from curation.errors import CurationError
 from curation.models import Download, Release, ReleaseDelta
 from tests.curation.helpers import approved_item, publish
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -285,26 +286,15 @@ def test_simultaneous_first_requests_for_a_delta_make_it_once(personas, api, mon
     services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     clients = [api(personas.partner) for _ in range(4)]
     for version, since in ((4, 1), (4, 3), (3, 1)):
-        barrier, answers = threading.Barrier(len(clients)), []
         storing["barrier"] = threading.Barrier(len(clients))
 
-        def fetch(client, barrier=barrier, answers=answers, url=f"/api/v1/releases/{version}/delta/?since={since}"):
-            try:
-                barrier.wait(30)
-                response = client.get(url)
-                body = b"".join(response.streaming_content) if response.status_code == 200 else response.content
-                answers.append((response.status_code, body))
-            except Exception as exc:  # a 500 in production; the test reports it
-                answers.append((500, repr(exc).encode()))
-            finally:
-                connection.close()
+        def fetch(client, url=f"/api/v1/releases/{version}/delta/?since={since}"):
+            response = client.get(url)
+            body = b"".join(response.streaming_content) if response.status_code == 200 else response.content
+            return response.status_code, body
 
-        threads = [threading.Thread(target=fetch, args=(client,)) for client in clients]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert {status for status, _ in answers} == {200}, answers
+        answers = all_at_once(fetch, [(client,) for client in clients])
+        assert all(isinstance(a, tuple) and a[0] == 200 for a in answers), answers
         assert len({body for _, body in answers}) == 1
         delta = ReleaseDelta.objects.get(release__version=version, since_version=since)
         assert hashlib.sha256(answers[0][1]).hexdigest() == delta.sha256
