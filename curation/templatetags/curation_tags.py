@@ -19,3 +19,11 @@ def page_url(context, number: int) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def algorithm_label(name: str) -> str:
+    """`{{ s.algorithm|algorithm_label }}`: SHA-256, PhotoDNA, vPDQ, as people write them."""
+    from curation.signatures import LABELS
+
+    return LABELS.get(name, name)
