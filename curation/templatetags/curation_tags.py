@@ -27,3 +27,16 @@ def algorithm_label(name: str) -> str:
     from curation.signatures import LABELS
 
     return LABELS.get(name, name)
+
+
+STATUS_EVENTS = {
+    "submission.create": "Submitted", "submission.approve": "Approved: the required agreements were recorded",
+    "submission.reject": "Rejected: a reviewer found it outside the criteria", "submission.withdraw": "Withdrawn",
+    "submission.retract": "Retracted",
+}
+
+
+@register.filter
+def status_event(action: str) -> str:
+    """`{{ entry.action|status_event }}`: an item's status change in words (selectors.STATUS_ACTIONS)."""
+    return STATUS_EVENTS.get(action, action)

@@ -86,10 +86,15 @@ def test_curators_see_reviews_and_history_once_decided(personas, client):
     client.force_login(personas.curator)
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert 'id="reviews"' not in page and "visible later" not in page
-    assert 'id="history"' in page and "create" in page
+    assert 'id="history"' in page and "Submitted by investigator" in page
+    assert "Approved" not in page  # nor anything of the two reviews (blind review)
     agree(item, personas.reviewers[2])
     page = client.get(f"/submissions/{item.pk}/").content.decode()
-    assert 'id="reviews"' in page and "visible later" in page and "approve" in page
+    assert 'id="reviews"' in page and "visible later" in page
+    assert "Approved: the required agreements were recorded" in page
+    services.item_retract(actor=personas.curator, item=item, reason="hash of another file")
+    page = client.get(f"/submissions/{item.pk}/").content.decode()
+    assert "Retracted by curator: “hash of another file”" in page
 
 
 def test_the_submitter_sees_the_outcome_and_a_notice(personas, client):
