@@ -159,6 +159,10 @@ CACHES = {
 # Celery: with no broker, tasks run in process (development, `make run`).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still take a producer to serialise their arguments; an in-memory transport keeps
+    # kombu from looking for an AMQP server on localhost (and warning about it). Nothing is sent.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -111,3 +111,26 @@ def test_check_deploy_is_clean_with_production_settings():
                             env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_without_a_broker_tasks_run_in_process_and_nothing_looks_for_one():
+    """`make run`: no CELERY_BROKER_URL, so tasks run eagerly; queueing one must neither need nor
+    look for a broker (kombu warns "No hostname was supplied" when it falls back to AMQP)."""
+    script = (
+        "import django, logging; django.setup()\n"
+        "from config.celery import app\n"
+        "seen = []\n"
+        "logging.getLogger('kombu').addHandler(type('H', (logging.Handler,), {'emit': lambda s, r: seen.append(r)})())\n"
+        "@app.task\n"
+        "def double(n):\n"
+        "    return 2 * n\n"
+        "assert app.conf.task_always_eager\n"
+        "assert double.delay(21).get() == 42\n"
+        "assert not [r.getMessage() for r in seen if r.levelno >= logging.WARNING], seen\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_", "CELERY_"))}
+    env.update(GOOD, DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
