@@ -25,7 +25,7 @@ def home(request):
         Role.INVESTIGATOR: lambda: dashboards.investigator(request.user),
         Role.REVIEWER: lambda: dashboards.reviewer(request.user),
         Role.CURATOR: dashboards.curator,
-        Role.PARTNER: lambda: {},
+        Role.PARTNER: lambda: dashboards.partner(request.user),
         Role.ADMINISTRATOR: dashboards.administrator,
     }
     roles = sorted(roles_of(request.user))

@@ -76,6 +76,15 @@ def criterion_agreement(limit: int = 2000) -> list[dict]:
             for key in sorted(pairs)]
 
 
+def partner(user) -> dict:
+    """The newest list the partner may fetch, and which feeds its organisation holds."""
+    return {
+        "latest": permissions.releases_visible_to(user).filter(status=Release.Status.PUBLISHED)
+        .order_by("-version").first(),
+        "feeds": sorted(permissions.entitled_feeds(user)),
+    }
+
+
 def administrator() -> dict:
     by_role = dict(RoleGrant.objects.filter(user__is_active=True).values_list("role").annotate(n=Count("pk"))
                    .values_list("role", "n"))

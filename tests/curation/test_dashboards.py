@@ -13,11 +13,23 @@ def test_each_role_sees_its_dashboard(personas, client):
                          (personas.reviewer, "reviews this week"),
                          (personas.curator, "Items approved per week"),
                          (personas.admin, "Active users by role"),
-                         (personas.partner, "Download the Baseline list")):
+                         (personas.partner, "Download and verify the list")):
         client.force_login(user)
         page = client.get("/").content.decode()
         assert marker in page, user.username
         assert "<script" not in page
+
+
+def test_partner_dashboard_shows_the_latest_list_and_the_feeds_held(personas, client):
+    client.force_login(personas.partner)
+    page = client.get("/").content.decode()
+    assert "No list has been published yet." in page and "holds no feed yet" in page
+    approved_item(personas)
+    publish(personas.curator)
+    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    page = client.get("/").content.decode()
+    assert "<strong>v1</strong> the latest list" in page and "1 item (1 added, 0 removed" in page
+    assert "receives the standard feed." in page and 'href="/releases/1/"' in page
 
 
 def test_investigator_dashboard_counts_the_organisations_items(personas):
