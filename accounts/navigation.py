@@ -33,7 +33,7 @@ LINKS: tuple[Link, ...] = (
     Link("Notices", "notices", (), personal=True),
     Link("API tokens", "tokens", (), personal=True),
     Link("API docs", "api-docs", (), personal=True),
-    Link("Change password", "password-change", (), personal=True),
+    Link("Password", "password-change", (), personal=True),
 )
 
 ROLE_SUMMARIES: dict[str, str] = {

@@ -199,4 +199,4 @@ def test_nobody_issues_a_password_to_themselves_and_only_administrators_issue(pe
 def test_the_account_area_links_to_the_password_page(personas, client, role):
     client.force_login(personas.by_role()[role])
     page = client.get("/").content.decode()
-    assert '<a href="/password/">Change password</a>' in page
+    assert '<a href="/password/">Password</a>' in page
