@@ -31,8 +31,7 @@ LINKS: tuple[Link, ...] = (
     Link("Organisations", "admin-organisations", (Role.ADMINISTRATOR,)),
     Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
     Link("Notices", "notices", (), personal=True),
-    Link("API tokens", "tokens", (), personal=True),
-    Link("API docs", "api-docs", (), personal=True),
+    Link("API", "tokens", (), personal=True),  # tokens, and from there the API docs
     Link("Password", "password-change", (), personal=True),
 )
 

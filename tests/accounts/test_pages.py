@@ -48,8 +48,10 @@ def test_a_user_without_roles_is_told_so(personas, client):
 def test_navigation_follows_roles(personas, client):
     client.force_login(personas.partner)
     page = client.get("/").content.decode()
-    assert "API tokens" in page
+    assert '<a href="/tokens/">API</a>' in page
     assert "Audit log" not in page and "Review queue" not in page
+    tokens = client.get("/tokens/").content.decode()
+    assert 'href="/api/v1/docs/"' in tokens and 'href="/api/v1/schema/"' in tokens
 
 
 def test_static_files_are_served_locally(personas, client):
