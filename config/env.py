@@ -122,7 +122,12 @@ def _parse_database_url(url: str, *, base_dir: Path) -> dict:
             name = str(base_dir / path.lstrip("/")) if path.strip("/") else ""
         if not name:
             raise ImproperlyConfigured("DATABASE_URL: an sqlite URL needs a file path.")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+        # IMMEDIATE: a writing transaction takes SQLite's write lock when it begins, so concurrent
+        # requests of the development server wait for each other (up to `timeout` seconds) instead of
+        # failing with "database is locked" when a read lock cannot be upgraded; SQLite has no row
+        # locks, so this is also what serialises `select_for_update` there.
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name,
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20}}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
