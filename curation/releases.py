@@ -131,6 +131,10 @@ def release_build(release_id: int) -> str:
         log.exception("Release %s build (attempt %s) failed", release.version, attempt)
         _fail(release, attempt, exc)
         return _status(release_id)
+    try:
+        _sweep_other_attempts(release, attempt)
+    except OSError:  # the release is published; leftovers only cost space
+        log.warning("Release %s: could not remove files of other attempts", release.version, exc_info=True)
     return Release.Status.PUBLISHED
 
 
@@ -188,10 +192,30 @@ def attempt_path(release: Release, attempt: int, name: str) -> str:
 def _render(release: Release, attempt: int, spec: exports.FileSpec) -> ReleaseFile:
     name = spec.name(release.version)
     stored = write_stream(attempt_path(release, attempt, name), release_rows.chunks_for(release, spec.format))
-    with _owned(release, attempt):
-        ReleaseFile.objects.filter(release=release, format=spec.format).delete()
-        return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name,
-                                          path=stored.path, size=stored.size, sha256=stored.sha256)
+    try:
+        with _owned(release, attempt):
+            ReleaseFile.objects.filter(release=release, format=spec.format).delete()
+            return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name,
+                                              path=stored.path, size=stored.size, sha256=stored.sha256)
+    except Superseded:
+        export_storage().delete(stored.path)  # never recorded, so never served: nothing to keep
+        raise
+
+
+def _sweep_other_attempts(release: Release, attempt: int) -> None:
+    """Once published, delete what earlier (or lost) attempts of this version left in storage. No
+    row refers to those files; a run still writing one deletes its own file when it finds the build
+    taken (`_render`)."""
+    storage = export_storage()
+    try:
+        folders, _ = storage.listdir(f"releases/v{release.version}")
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        if folder.startswith("attempt-") and folder != f"attempt-{attempt}":
+            base = f"releases/v{release.version}/{folder}"
+            for name in storage.listdir(base)[1]:
+                storage.delete(f"{base}/{name}")
 
 
 def write_stream(path: str, chunks: Iterable[bytes]) -> Stored:

@@ -137,6 +137,10 @@ def test_a_stale_attempt_resuming_after_a_newer_one_published_changes_nothing(pe
     assert results["first"] == "published"  # it stopped quietly: no failure recorded
     assert state(release.pk) == published and verified(1, capsys)
     assert publications(1) == 1 and not AuditEntry.objects.filter(action="release.fail").exists()
+    storage = releases.export_storage()
+    leftovers = [name for folder in storage.listdir("releases/v1")[0] if folder != "attempt-2"
+                 for name in storage.listdir(f"releases/v1/{folder}")[1]]
+    assert leftovers == []  # the stale run's files: swept on publication, or deleted by the run itself
     assert tasks.release_build(release.pk) == "published"  # and a late run after that changes nothing
     assert state(release.pk) == published
 
@@ -160,12 +164,16 @@ def test_an_older_attempt_going_on_while_a_newer_one_holds_the_build_stops_witho
     older.join(TIMEOUT)
     assert results["older"] == "building"
     assert state(release.pk) == held
-    assert releases.export_storage().exists("releases/v1/attempt-1/baseline-v1.json")  # its own, unrecorded
+    storage = releases.export_storage()
+    # It wrote the json under its own path, found the build taken and deleted it (never recorded).
+    assert storage.listdir("releases/v1/attempt-1")[1] == ["baseline-v1.csv"]  # recorded, then replaced
 
     pauses.release("newer")
     newer.join(TIMEOUT)
     assert results["newer"] == "published" and publications(1) == 1 and verified(1, capsys)
     assert ReleaseFile.objects.filter(release=release).exclude(path__startswith="releases/v1/attempt-2/").count() == 0
+    assert storage.listdir("releases/v1/attempt-1")[1] == []  # the publication swept the older attempt's files
+    assert len(storage.listdir("releases/v1/attempt-2")[1]) == ReleaseFile.objects.filter(release=release).count()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -197,8 +197,8 @@ def test_an_interrupted_build_resumes_under_the_same_version(personas, listed):
     assert (release.version, release.attempts) == (1, 2) and release.files.count() == len(FORMATS)
     assert ReleaseFile.objects.filter(release=release, format="csv").count() == 1
     assert {f.path.rsplit("/", 1)[0] for f in release.files.all()} == {"releases/v1/attempt-2"}
-    assert first_csv.path == "releases/v1/attempt-1/baseline-v1.csv"  # left alone, never overwritten
-    assert releases.export_storage().exists(first_csv.path)
+    assert first_csv.path == "releases/v1/attempt-1/baseline-v1.csv"  # never overwritten by the retry...
+    assert not releases.export_storage().exists(first_csv.path)  # ...and swept once the retry published
 
 
 def test_a_second_request_while_building_is_a_conflict(personas, listed):
