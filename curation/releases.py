@@ -14,8 +14,9 @@ owns it until a newer attempt takes over. Every write an attempt makes to the re
 membership or its file rows happens under that row lock and only while the release is still
 `building` and still owned by the attempt; a run that has lost the build stops quietly. Each
 attempt writes its files under its own storage path (`releases/vN/attempt-K/`), so no run ever
-overwrites or deletes a file another run wrote, and the publish is a conditional update on
-(`building`, this attempt). Once published, the database itself refuses any change to the
+overwrites a file another run wrote, and the publish is a conditional update on (`building`, this
+attempt). Only once published are other attempts' files of that version deleted (no row refers to
+them). Once published, the database itself refuses any change to the
 release, its membership or its file rows (triggers, migration 0008).
 """
 
