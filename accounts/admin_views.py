@@ -14,8 +14,8 @@ from accounts import mfa, services
 from accounts.countries import COUNTRIES
 from accounts.models import Organisation, Role, RoleGrant, User
 from accounts.permissions import may_manage_accounts
-from config.inputs import whole_number
-from curation.errors import CurationError
+from core.errors import DomainError
+from core.inputs import whole_number
 
 
 def _admin(request) -> None:
@@ -52,7 +52,7 @@ def _user_action(request, pk: int, action) -> object:
     user = get_object_or_404(User, pk=pk)
     try:
         action(user)
-    except CurationError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("admin-users")
 
@@ -105,7 +105,7 @@ def user_password_issue(request, pk: int):
     user = get_object_or_404(User, pk=pk)
     try:
         password = services.user_password_issue(actor=request.user, user=user)
-    except CurationError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("admin-users")
     return render(request, "accounts/admin_password_issued.html", {"target": user, "password": password})
@@ -129,7 +129,7 @@ def user_create(request):
                 user = services.user_create(actor=request.user, username=form["username"], organisation=org,
                                             roles=form["roles"], email=form["email"], password=password,
                                             must_change_password=True)
-            except CurationError as exc:
+            except DomainError as exc:
                 errors.append(exc.message)
             else:
                 return render(request, "accounts/admin_user_created.html", {"created": user, "password": password})
@@ -148,7 +148,7 @@ def organisation_list(request):
             org = services.organisation_create(actor=request.user, name=request.POST.get("name", ""),
                                                country=request.POST.get("country", ""),
                                                kind=request.POST.get("kind", ""))
-        except CurationError as exc:
+        except DomainError as exc:
             errors.append(exc.message)
         else:
             messages.success(request, f"Organisation {org.name} created.")
@@ -180,7 +180,7 @@ def organisation_edit(request, pk: int):
                                              name=request.POST.get("name", ""),
                                              country=request.POST.get("country", ""),
                                              kind=request.POST.get("kind", ""))
-        except CurationError as exc:
+        except DomainError as exc:
             errors.append(exc.message)
         else:
             messages.success(request, "Organisation updated.")

@@ -13,8 +13,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions
-from curation import audit
-from curation.errors import CurationError
+from core import audit
+from core.actions import AuditAction
+from core.errors import DomainError
 
 RECOVERY_CODES = 10
 THROTTLED = "Too many wrong codes in a row: wait a few seconds, then try the current code."
@@ -54,18 +55,18 @@ def enrol_confirm(request, device: TOTPDevice, token: str) -> list[str]:
         allowed, _ = device.verify_is_allowed()
         matched = allowed and token.isascii() and token.isdigit() and device.verify_token(token)
         if not matched:
-            audit.record(actor=request.user, action="mfa.enrol_failed", obj=request.user)
+            audit.record(actor=request.user, action=AuditAction.MFA_ENROL_FAILED, obj=request.user)
     if not allowed:
-        raise CurationError(THROTTLED, code="throttled", field="token")
+        raise DomainError(THROTTLED, code="throttled", field="token")
     if not matched:
-        raise CurationError("That code did not match. Check the time on your phone and try again.",
+        raise DomainError("That code did not match. Check the time on your phone and try again.",
                             code="invalid_token", field="token")
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
         codes = _new_recovery_codes(request.user)
-        audit.record(actor=request.user, action="mfa.enrol", obj=request.user)
+        audit.record(actor=request.user, action=AuditAction.MFA_ENROL, obj=request.user)
     otp_login(request, device)
     return codes
 
@@ -94,7 +95,8 @@ def verify(request, token: str) -> str | None:
                 device = candidate
                 break
     with transaction.atomic():
-        audit.record(actor=user, action="mfa.verify" if device else "mfa.verify_failed", obj=user,
+        audit.record(actor=user, action=AuditAction.MFA_VERIFY if device else AuditAction.MFA_VERIFY_FAILED,
+                     obj=user,
                      details={"method": "recovery_code" if isinstance(device, StaticDevice) else "totp"}
                      if device else {})
     if device is None:
@@ -107,9 +109,9 @@ def verify(request, token: str) -> str | None:
 def reset(*, actor, user) -> None:
     """An administrator removes a user's second factor; they enrol again at their next sign-in."""
     if not permissions.may_manage_accounts(actor):
-        raise CurationError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
+        raise DomainError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
     if actor.pk == user.pk:
-        raise CurationError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
+        raise DomainError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-        audit.record(actor=actor, action="mfa.reset", obj=user, details={"devices_removed": removed})
+        audit.record(actor=actor, action=AuditAction.MFA_RESET, obj=user, details={"devices_removed": removed})

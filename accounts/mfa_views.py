@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts import mfa
-from curation.errors import CurationError
+from core.errors import DomainError
 
 
 def safe_next(request) -> str:
@@ -58,7 +58,7 @@ def enrol(request):
     if request.method == "POST":
         try:
             codes = mfa.enrol_confirm(request, device, request.POST.get("token", ""))
-        except CurationError as exc:
+        except DomainError as exc:
             error = exc.message
         else:
             messages.success(request, "Two-factor sign-in is on.")

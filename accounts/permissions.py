@@ -8,6 +8,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Role, RoleGrant
+from core.actors import acts_beyond_roles
 
 # Roles that may never be held together (separation of duties, DESIGN.md invariant 7).
 INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
@@ -53,6 +54,12 @@ def role_conflict(current: frozenset[str] | set[str], new_role: str) -> str | No
             if other in current:
                 return other
     return None
+
+
+def allows(actor, rule, *args) -> bool:
+    """Whether `actor` may do what `rule` guards. The system and the operator (core/actors.py) act
+    beyond roles; anyone else, `None` included, must pass the rule."""
+    return acts_beyond_roles(actor) or (actor is not None and bool(rule(actor, *args)))
 
 
 # Named rules. Callers ask these, never `has_role` directly (tests/test_permissions_in_one_place.py).

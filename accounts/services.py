@@ -16,9 +16,12 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.countries import COUNTRIES
 from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
+from accounts.permissions import allows
 from accounts.tokens import digest, new_key
-from curation import audit
-from curation.errors import CurationError
+from core import audit
+from core.actions import AuditAction
+from core.actors import acts_beyond_roles, person
+from core.errors import DomainError
 
 PASSWORD_FAILURE_WINDOW = 3600  # seconds, as django-axes keeps a sign-in lockout (AXES_COOLOFF_TIME)
 MAX_REASON = 500  # as for retractions (curation/services.py)
@@ -32,9 +35,9 @@ def _text(value: str | None, *, field: str, label: str, max_length: int, require
     """Trimmed free text within the column's length: a clear 400, never a DataError from the database."""
     value = (value or "").strip()
     if required and not value:
-        raise CurationError(f"{label} is required.", code="invalid", field=field)
+        raise DomainError(f"{label} is required.", code="invalid", field=field)
     if len(value) > max_length:
-        raise CurationError(f"{label} is at most {max_length} characters (got {len(value)}).", code="invalid",
+        raise DomainError(f"{label} is at most {max_length} characters (got {len(value)}).", code="invalid",
                             field=field)
     return value
 
@@ -49,45 +52,44 @@ def new_one_time_password() -> str:
 
 
 def _check_actor_may_manage(actor, user: User) -> None:
-    """`actor` None means the operator at the command line, who is trusted with the host."""
-    if actor is None:
-        return
-    if actor.pk == user.pk:
-        raise CurationError("Nobody can change their own roles.", code="self_grant", kind="forbidden")
-    if not permissions.may_manage_roles(actor, user):
-        raise CurationError("Only administrators manage roles.", code="forbidden", kind="forbidden")
+    if getattr(actor, "pk", None) == user.pk:
+        raise DomainError("Nobody can change their own roles.", code="self_grant", kind="forbidden")
+    if not allows(actor, permissions.may_manage_roles, user):
+        raise DomainError("Only administrators manage roles.", code="forbidden", kind="forbidden")
 
 
 def _organisation_fields(name: str, country: str, kind: str) -> tuple[str, str, str]:
     name, country = (name or "").strip(), (country or "").strip().upper()
     if not name:
-        raise CurationError("An organisation needs a name.", code="invalid", field="name")
+        raise DomainError("An organisation needs a name.", code="invalid", field="name")
     name = _text(name, field="name", label="An organisation's name", max_length=_max_length(Organisation, "name"))
     if country not in COUNTRIES:
-        raise CurationError(
+        raise DomainError(
             f"{country!r} is not an ISO 3166-1 alpha-2 country code.", code="invalid", field="country"
         )
     if kind not in Organisation.Kind.values:
-        raise CurationError(
+        raise DomainError(
             f"Kind must be one of {', '.join(Organisation.Kind.values)}.", code="invalid", field="kind"
         )
     return name, country, kind
 
 
 def organisation_create(*, actor, name: str, country: str, kind: str) -> Organisation:
+    if not allows(actor, permissions.may_manage_accounts):
+        raise DomainError("Only administrators create organisations.", code="forbidden", kind="forbidden")
     name, country, kind = _organisation_fields(name, country, kind)
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
-            raise CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
+            raise DomainError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
         try:
             with transaction.atomic():
                 org = Organisation.objects.create(name=name, country=country, kind=kind)
                 organisation_group(org)
         except IntegrityError:
-            raise CurationError(
+            raise DomainError(
                 f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name"
             ) from None
-        audit.record(actor=actor, action="organisation.create", obj=org,
+        audit.record(actor=actor, action=AuditAction.ORGANISATION_CREATE, obj=org,
                      details={"name": name, "country": country, "kind": kind})
     return org
 
@@ -112,16 +114,16 @@ def user_create(
 ) -> User:
     """Create a user with roles. `password` None leaves an unusable password; a generated one-time
     password (seen by whoever created the account) comes with `must_change_password=True`."""
-    if actor is not None and not permissions.may_manage_accounts(actor):
-        raise CurationError("Only administrators create users.", code="forbidden", kind="forbidden")
+    if not allows(actor, permissions.may_manage_accounts):
+        raise DomainError("Only administrators create users.", code="forbidden", kind="forbidden")
     username = _text(username, field="username", label="A username", max_length=_max_length(User, "username"))
     email = _text(email, field="email", label="An email address", max_length=_max_length(User, "email"),
                   required=False)
     if organisation is None or not organisation.is_active:
-        raise CurationError("That organisation is deactivated.", code="inactive", field="organisation")
+        raise DomainError("That organisation is deactivated.", code="inactive", field="organisation")
     roles = list(dict.fromkeys(roles))  # `--role x --role x` or a repeated form field: one grant
     _check_roles_combination(set(), roles)
-    exists = CurationError(f"A user named {username!r} exists.", code="exists", kind="conflict", field="username")
+    exists = DomainError(f"A user named {username!r} exists.", code="exists", kind="conflict", field="username")
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise exists
@@ -135,13 +137,13 @@ def user_create(
             user.full_clean(exclude=["password"], validate_unique=False)
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
-            raise CurationError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
+            raise DomainError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
         try:
             with transaction.atomic():
                 user.save()
         except IntegrityError:
             raise exists from None  # created by a simultaneous request since the check above
-        audit.record(actor=actor, action="user.create", obj=user,
+        audit.record(actor=actor, action=AuditAction.USER_CREATE, obj=user,
                      details={"username": username, "organisation_id": organisation.pk,
                               "must_change_password": user.must_change_password})
         for role in roles:
@@ -153,12 +155,12 @@ def _check_roles_combination(current: set[str], new_roles: list[str]) -> None:
     held = set(current)
     for role in new_roles:
         if role not in Role.values:
-            raise CurationError(
+            raise DomainError(
                 f"Unknown role {role!r}; roles are {', '.join(Role.values)}.", code="invalid", field="role"
             )
         other = permissions.role_conflict(held, role)
         if other:
-            raise CurationError(
+            raise DomainError(
                 f"The {role} role cannot be held together with {other} (separation of duties).",
                 code="role_conflict", kind="conflict", field="role",
             )
@@ -166,8 +168,8 @@ def _check_roles_combination(current: set[str], new_roles: list[str]) -> None:
 
 
 def _grant(*, actor, user: User, role: str) -> RoleGrant:
-    grant = RoleGrant.objects.create(user=user, role=role, granted_by=actor)
-    audit.record(actor=actor, action="role.grant", obj=user, details={"role": role})
+    grant = RoleGrant.objects.create(user=user, role=role, granted_by=person(actor))
+    audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user, details={"role": role})
     permissions.forget_roles(user)
     return grant
 
@@ -181,10 +183,10 @@ def role_grant(*, actor, user: User, role: str, reason: str) -> RoleGrant:
         User.objects.select_for_update().get(pk=user.pk)
         current = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
         if role in current:
-            raise CurationError(f"{user.username} already holds {role}.", code="exists", kind="conflict")
+            raise DomainError(f"{user.username} already holds {role}.", code="exists", kind="conflict")
         _check_roles_combination(current, [role])
-        grant = RoleGrant.objects.create(user=user, role=role, granted_by=actor)
-        audit.record(actor=actor, action="role.grant", obj=user, details={"role": role, "reason": reason})
+        grant = RoleGrant.objects.create(user=user, role=role, granted_by=person(actor))
+        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user, details={"role": role, "reason": reason})
     permissions.forget_roles(user)
     return grant
 
@@ -197,20 +199,20 @@ def role_revoke(*, actor, user: User, role: str, reason: str) -> None:
         User.objects.select_for_update().get(pk=user.pk)
         deleted, _ = RoleGrant.objects.filter(user=user, role=role).delete()
         if not deleted:
-            raise CurationError(f"{user.username} does not hold {role}.", code="not_held", kind="conflict")
-        audit.record(actor=actor, action="role.revoke", obj=user, details={"role": role, "reason": reason})
+            raise DomainError(f"{user.username} does not hold {role}.", code="not_held", kind="conflict")
+        audit.record(actor=actor, action=AuditAction.ROLE_REVOKE, obj=user, details={"role": role, "reason": reason})
     permissions.forget_roles(user)
 
 
 def token_create(*, actor, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns it with the key, which is never stored or shown again."""
-    if actor is not None and actor.pk != user.pk:
-        raise CurationError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
+    if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != user.pk:
+        raise DomainError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
     name = _text(name, field="name", label="A token's name", max_length=_max_length(ApiToken, "name"),
                  required=False)
     days = settings.BASELINE_TOKEN_DAYS if days is None else days
     if not 1 <= days <= 366:
-        raise CurationError("A token lasts between 1 and 366 days.", code="invalid", field="days")
+        raise DomainError("A token lasts between 1 and 366 days.", code="invalid", field="days")
     key = new_key()
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -220,47 +222,48 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
             prefix=key[:8],
             expires_at=timezone.now() + timedelta(days=days),
         )
-        audit.record(actor=actor, action="token.create", obj=token,
+        audit.record(actor=actor, action=AuditAction.TOKEN_CREATE, obj=token,
                      details={"user_id": user.pk, "prefix": token.prefix, "days": days})
     return token, key
 
 
 def token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    if actor is not None and not permissions.may_revoke_token(actor, token):
-        raise CurationError("You may revoke only your own tokens.", code="forbidden", kind="forbidden")
+    if not allows(actor, permissions.may_revoke_token, token):
+        raise DomainError("You may revoke only your own tokens.", code="forbidden", kind="forbidden")
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:
-            raise CurationError("That token is already revoked.", code="revoked", kind="conflict")
+            raise DomainError("That token is already revoked.", code="revoked", kind="conflict")
         token.revoked_at = timezone.now()
-        token.revoked_by = actor
+        token.revoked_by = person(actor)
         token.save(update_fields=["revoked_at", "revoked_by"])
-        audit.record(actor=actor, action="token.revoke", obj=token,
+        audit.record(actor=actor, action=AuditAction.TOKEN_REVOKE, obj=token,
                      details={"user_id": token.user_id, "prefix": token.prefix})
     return token
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and not permissions.may_manage_accounts(actor):
-        raise CurationError("Only administrators do this.", code="forbidden", kind="forbidden")
+    if not allows(actor, permissions.may_manage_accounts):
+        raise DomainError("Only administrators do this.", code="forbidden", kind="forbidden")
 
 
 def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> User:
     """Deactivate (or reactivate) an account; a deactivated user holds no role and no token works.
     Deactivating needs a reason; it goes into the audit entry."""
     _require_admin(actor)
-    if actor is not None and actor.pk == user.pk:
-        raise CurationError("Nobody deactivates their own account.", code="self_change", kind="forbidden")
+    if getattr(actor, "pk", None) == user.pk:
+        raise DomainError("Nobody deactivates their own account.", code="self_change", kind="forbidden")
     reason = _text(reason, field="reason", label="A reason for deactivating an account", max_length=MAX_REASON,
                    required=not active)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.is_active == active:
-            raise CurationError(f"{user.username} is already {'active' if active else 'deactivated'}.",
+            raise DomainError(f"{user.username} is already {'active' if active else 'deactivated'}.",
                                 code="unchanged", kind="conflict")
         user.is_active = active
         user.save(update_fields=["is_active"])
-        audit.record(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
+        action = AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE
+        audit.record(actor=actor, action=action, obj=user,
                      details={"reason": reason})
     permissions.forget_roles(user)
     return user
@@ -270,45 +273,45 @@ def user_password_change(*, actor, user: User, current_password: str, new_passwo
     """A user replaces their own password: the current one first, then Django's password validators
     (AUTH_PASSWORD_VALIDATORS). Clears `must_change_password`. The caller keeps the session
     (`update_session_auth_hash`); every other session of the user ends with the old hash."""
-    if actor is None or actor.pk != user.pk:
-        raise CurationError("People change only their own password.", code="forbidden", kind="forbidden")
+    if getattr(actor, "pk", None) != user.pk:
+        raise DomainError("People change only their own password.", code="forbidden", kind="forbidden")
     failures_key = f"password-change-failures:{user.pk}"
     if cache.get(failures_key, 0) >= settings.AXES_FAILURE_LIMIT:
         # The same limit as sign-in (django-axes): a stolen session cannot guess the password.
-        raise CurationError("Too many wrong current passwords. Try again in an hour.", code="too_many_attempts",
+        raise DomainError("Too many wrong current passwords. Try again in an hour.", code="too_many_attempts",
                             kind="throttled", field="current_password")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         matched = user.check_password(current_password or "")
         if not matched:
-            audit.record(actor=actor, action="user.password_change_failed", obj=user)
+            audit.record(actor=actor, action=AuditAction.USER_PASSWORD_CHANGE_FAILED, obj=user)
     if not matched:
         cache.add(failures_key, 0, timeout=PASSWORD_FAILURE_WINDOW)
         cache.incr(failures_key)
-        raise CurationError("Your current password is not right.", code="invalid_password", field="current_password")
+        raise DomainError("Your current password is not right.", code="invalid_password", field="current_password")
     cache.delete(failures_key)
     new_password = new_password or ""
     if new_password == current_password:
-        raise CurationError("Choose a new password, not the current one.", code="invalid", field="new_password")
+        raise DomainError("Choose a new password, not the current one.", code="invalid", field="new_password")
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
-        raise CurationError(" ".join(exc.messages), code="invalid", field="new_password") from None
+        raise DomainError(" ".join(exc.messages), code="invalid", field="new_password") from None
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         forced = user.must_change_password
         user.set_password(new_password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
-        audit.record(actor=actor, action="user.password_change", obj=user, details={"was_required": forced})
+        audit.record(actor=actor, action=AuditAction.USER_PASSWORD_CHANGE, obj=user, details={"was_required": forced})
     return user
 
 
 def user_password_issue(*, actor, user: User) -> str:
     """An administrator gives someone a new one-time password (returned, shown once). The user must
     replace it at their next sign-in; their other sessions end; API tokens are unaffected."""
-    if actor is not None and not permissions.may_issue_password(actor, user):
-        raise CurationError("Administrators issue passwords to others; change your own on the password page.",
+    if not allows(actor, permissions.may_issue_password, user):
+        raise DomainError("Administrators issue passwords to others; change your own on the password page.",
                             code="forbidden", kind="forbidden")
     password = new_one_time_password()
     with transaction.atomic():
@@ -316,14 +319,14 @@ def user_password_issue(*, actor, user: User) -> str:
         user.set_password(password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
-        audit.record(actor=actor, action="user.password_issue", obj=user)
+        audit.record(actor=actor, action=AuditAction.USER_PASSWORD_ISSUE, obj=user)
     return password
 
 
 def organisation_update(*, actor, organisation: Organisation, name: str, country: str, kind: str) -> Organisation:
     _require_admin(actor)
     name, country, kind = _organisation_fields(name, country, kind)
-    exists = CurationError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
+    exists = DomainError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if Organisation.objects.filter(name__iexact=name).exclude(pk=org.pk).exists():
@@ -335,7 +338,7 @@ def organisation_update(*, actor, organisation: Organisation, name: str, country
                 org.save(update_fields=["name", "country", "kind"])
         except IntegrityError:
             raise exists from None  # renamed or created by a simultaneous request
-        audit.record(actor=actor, action="organisation.update", obj=org,
+        audit.record(actor=actor, action=AuditAction.ORGANISATION_UPDATE, obj=org,
                      details={"before": before, "after": {"name": name, "country": country, "kind": kind}})
     return org
 
@@ -348,10 +351,24 @@ def organisation_set_active(*, actor, organisation: Organisation, active: bool, 
                    max_length=MAX_REASON, required=not active)
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if actor is not None and org.pk == actor.organisation_id and not active:
-            raise CurationError("Nobody deactivates their own organisation.", code="self_change", kind="forbidden")
+        if org.pk == getattr(actor, "organisation_id", None) and not active:
+            raise DomainError("Nobody deactivates their own organisation.", code="self_change", kind="forbidden")
         org.is_active = active
         org.save(update_fields=["is_active"])
-        audit.record(actor=actor, action="organisation.activate" if active else "organisation.deactivate", obj=org,
+        action = AuditAction.ORGANISATION_ACTIVATE if active else AuditAction.ORGANISATION_DEACTIVATE
+        audit.record(actor=actor, action=action, obj=org,
                      details={"reason": reason})
     return org
+
+
+def user_email_digest_set(*, actor, user: User, on: bool) -> User:
+    """A user turns the review-queue email digest on or off for themselves."""
+    if getattr(actor, "pk", None) != user.pk:
+        raise DomainError("People set only their own email preference.", code="forbidden", kind="forbidden")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.email_digest = on
+        user.save(update_fields=["email_digest"])
+        audit.record(actor=actor, action=AuditAction.USER_EMAIL_DIGEST, obj=user, details={"on": on})
+    actor.email_digest = on
+    return user

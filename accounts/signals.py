@@ -8,7 +8,9 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.network import client_address
-from curation import audit
+from core import audit
+from core.actions import AuditAction
+from core.actors import SYSTEM
 
 
 def _address(request) -> str:
@@ -18,14 +20,14 @@ def _address(request) -> str:
 @receiver(user_logged_in)
 def signed_in(sender, request, user, **kwargs):
     with transaction.atomic():
-        audit.record(actor=user, action="auth.sign_in", obj=user, details={"address": _address(request)})
+        audit.record(actor=user, action=AuditAction.AUTH_SIGN_IN, obj=user, details={"address": _address(request)})
 
 
 @receiver(user_logged_out)
 def signed_out(sender, request, user, **kwargs):
     if user is not None:
         with transaction.atomic():
-            audit.record(actor=user, action="auth.sign_out", obj=user)
+            audit.record(actor=user, action=AuditAction.AUTH_SIGN_OUT, obj=user)
 
 
 @receiver(user_login_failed)
@@ -37,5 +39,6 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
     typed = str(credentials.get("username", ""))[:150]
     username = typed if User.objects.filter(username=typed).exists() else "(no such account)"
     with transaction.atomic():
-        audit.record(actor=None, action="auth.sign_in_failed", object_type="accounts.user", object_id=username,
+        audit.record(actor=SYSTEM, action=AuditAction.AUTH_SIGN_IN_FAILED, object_type="accounts.user",
+                     object_id=username,
                      details={"address": _address(request)})

@@ -4,7 +4,6 @@ from django.urls import path
 from accounts import admin_views, mfa_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sign-in/", mfa_views.SignInView.as_view(), name="login"),
     path("two-factor/", mfa_views.verify, name="mfa-verify"),
     path("two-factor/set-up/", mfa_views.enrol, name="mfa-enrol"),
@@ -12,7 +11,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password-change"),
     path("tokens/", views.tokens, name="tokens"),
     path("users/", admin_views.user_list, name="admin-users"),
-    path("reviewers/", views.reviewer_roster, name="reviewer-roster"),
     path("users/new/", admin_views.user_create, name="admin-user-create"),
     path("users/<int:pk>/grant/", admin_views.user_grant, name="admin-user-grant"),
     path("users/<int:pk>/revoke/", admin_views.user_revoke, name="admin-user-revoke"),

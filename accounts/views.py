@@ -3,45 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.mfa_views import safe_next
-from accounts.models import ApiToken, Role
-from accounts.navigation import ROLE_SUMMARIES
-from accounts.permissions import may_revoke_token, may_see_others_tokens, may_see_reviewer_roster, roles_of
-from config.inputs import whole_number
-from curation.errors import CurationError
-
-
-@login_required
-def home(request):
-    from curation import dashboards  # curation builds on accounts, not the reverse
-
-    figures = {
-        Role.INVESTIGATOR: lambda: dashboards.investigator(request.user),
-        Role.REVIEWER: lambda: dashboards.reviewer(request.user),
-        Role.CURATOR: dashboards.curator,
-        Role.PARTNER: lambda: dashboards.partner(request.user),
-        Role.ADMINISTRATOR: dashboards.administrator,
-    }
-    roles = sorted(roles_of(request.user))
-    panels = [{"role": role, "label": Role(role).label, "summary": ROLE_SUMMARIES[role], "data": figures[role]()}
-              for role in roles]
-    return render(request, "accounts/home.html", {"panels": panels})
-
-
-@login_required
-def reviewer_roster(request):
-    from curation import dashboards
-
-    if not may_see_reviewer_roster(request.user):
-        raise PermissionDenied
-    page = Paginator(dashboards.reviewer_roster(), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/reviewer_roster.html", {"page": page})
+from accounts.models import ApiToken
+from accounts.permissions import may_revoke_token, may_see_others_tokens
+from core.errors import DomainError
+from core.inputs import whole_number
 
 
 @login_required
@@ -52,11 +23,11 @@ def tokens(request):
         days = whole_number(request.POST.get("days") or "90")
         try:
             if days is None:
-                raise CurationError("Days must be a whole number.", code="invalid", field="days")
+                raise DomainError("Days must be a whole number.", code="invalid", field="days")
             _, new_key = services.token_create(
                 actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
             )
-        except CurationError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
     own = ApiToken.objects.filter(user=request.user)
     others = (
@@ -80,7 +51,7 @@ def token_revoke(request, pk: int):
     try:
         services.token_revoke(actor=request.user, token=token)
         messages.success(request, f"Token {token.prefix}… revoked.")
-    except CurationError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("tokens")
 
@@ -94,11 +65,11 @@ def password_change(request):
         new, again = request.POST.get("new_password", ""), request.POST.get("new_password_again", "")
         try:
             if new != again:
-                raise CurationError("The two new passwords differ.", code="invalid", field="new_password_again")
+                raise DomainError("The two new passwords differ.", code="invalid", field="new_password_again")
             services.user_password_change(actor=request.user, user=request.user,
                                           current_password=request.POST.get("current_password", ""),
                                           new_password=new)
-        except CurationError as exc:
+        except DomainError as exc:
             error, status = exc.message, exc.status
         else:
             request.user.refresh_from_db()

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 from bench.run import Timer, peak_rss_mb
+from core.actors import SYSTEM
 
 IMPORT_ROWS = 100_000
 
@@ -17,12 +18,12 @@ def _people():
     from accounts.services import organisation_create, user_create
 
     org = Organisation.objects.filter(name="Bench Police").first() or organisation_create(
-        actor=None, name="Bench Police", country="GB", kind="law_enforcement"
+        actor=SYSTEM, name="Bench Police", country="GB", kind="law_enforcement"
     )
     from accounts.models import User
 
     user = User.objects.filter(username="bench-investigator").first() or user_create(
-        actor=None, username="bench-investigator", organisation=org, roles=[Role.INVESTIGATOR]
+        actor=SYSTEM, username="bench-investigator", organisation=org, roles=[Role.INVESTIGATOR]
     )
     return user
 

@@ -12,7 +12,7 @@ import django
 
 django.setup()
 
-from curation.releases import release_build  # noqa: E402
+from curation.releases.build import release_build  # noqa: E402
 
 
 def peak_rss_mb() -> float:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from core.actors import SYSTEM
+
 ROOT = Path(__file__).resolve().parent.parent
 SIGNATURES_PER_ITEM = 4  # every item carries four signatures; which four depends on its kind (_signatures_of)
 
@@ -52,9 +54,9 @@ def _reviewers():
     for n in range(3):
         name = f"Bench Review Unit {n}"
         org = Organisation.objects.filter(name=name).first() or organisation_create(
-            actor=None, name=name, country="DE", kind="law_enforcement")
+            actor=SYSTEM, name=name, country="DE", kind="law_enforcement")
         user = User.objects.filter(username=f"bench-reviewer-{n}").first() or user_create(
-            actor=None, username=f"bench-reviewer-{n}", organisation=org, roles=[Role.REVIEWER])
+            actor=SYSTEM, username=f"bench-reviewer-{n}", organisation=org, roles=[Role.REVIEWER])
         found.append(user)
     return found
 
@@ -113,11 +115,11 @@ def build_in_child(release_id: int) -> dict:
 def publish_measured() -> dict:
     from django.db import transaction
 
-    from curation import releases
     from curation.models import Release
+    from curation.releases.services import _next_release
 
     with transaction.atomic():  # as release_request does, minus queueing: the child builds it
-        release = releases._next_release(None, "bench")
+        release = _next_release(None, "bench")
     figures = build_in_child(release.pk)
     release = Release.objects.get(pk=release.pk)
     figures.update(version=release.version, item_count=release.item_count, added=release.added,

@@ -13,6 +13,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("django-admin/", admin.site.urls),
+    path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("", include("curation.urls")),
 ]

@@ -1,18 +1,22 @@
 from django.urls import path
 
-from curation import api, release_api
+from curation.hashing import api as hashing_api
+from curation.releases import api as release_api
+from curation.reviews import api as review_api
+from curation.submissions import api as submission_api
 
 urlpatterns = [
-    path("algorithms/", api.AlgorithmsView.as_view(), name="api-algorithms"),
-    path("criteria/", api.CriteriaView.as_view(), name="api-criteria"),
-    path("hash/", api.HashView.as_view(), name="api-hash"),
-    path("submissions/", api.SubmissionListView.as_view(), name="api-submissions"),
-    path("submissions/<uuid:item_id>/", api.SubmissionDetailView.as_view(), name="api-submission"),
-    path("submissions/<uuid:item_id>/withdraw/", api.SubmissionWithdrawView.as_view(), name="api-submission-withdraw"),
-    path("submissions/<uuid:item_id>/reviews/", api.ReviewsView.as_view(), name="api-submission-reviews"),
-    path("submissions/<uuid:item_id>/recuse/", api.RecuseView.as_view(), name="api-submission-recuse"),
-    path("review-queue/", api.ReviewQueueView.as_view(), name="api-review-queue"),
-    path("submissions/<uuid:item_id>/retract/", release_api.RetractView.as_view(), name="api-submission-retract"),
+    path("algorithms/", hashing_api.AlgorithmsView.as_view(), name="api-algorithms"),
+    path("criteria/", review_api.CriteriaView.as_view(), name="api-criteria"),
+    path("hash/", hashing_api.HashView.as_view(), name="api-hash"),
+    path("submissions/", submission_api.SubmissionListView.as_view(), name="api-submissions"),
+    path("submissions/<uuid:item_id>/", submission_api.SubmissionDetailView.as_view(), name="api-submission"),
+    path("submissions/<uuid:item_id>/withdraw/", submission_api.SubmissionWithdrawView.as_view(),
+         name="api-submission-withdraw"),
+    path("submissions/<uuid:item_id>/reviews/", review_api.ReviewsView.as_view(), name="api-submission-reviews"),
+    path("submissions/<uuid:item_id>/recuse/", review_api.RecuseView.as_view(), name="api-submission-recuse"),
+    path("review-queue/", review_api.ReviewQueueView.as_view(), name="api-review-queue"),
+    path("submissions/<uuid:item_id>/retract/", submission_api.RetractView.as_view(), name="api-submission-retract"),
     path("releases/", release_api.ReleaseListView.as_view(), name="api-releases"),
     path("releases/latest/", release_api.ReleaseLatestView.as_view(), name="api-release-latest"),
     path("releases/<int:version>/", release_api.ReleaseDetailView.as_view(), name="api-release"),

@@ -9,8 +9,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import User
-from curation import notices, selectors
 from curation.models import Submission
+from curation.notices import services as notices
+from curation.reviews.selectors import digest_recipients_for, review_queue_for
 
 
 @shared_task(ignore_result=True)
@@ -23,7 +24,7 @@ def review_digest_plan(item_id: str) -> int:
     # digest counts as lost as soon as its time passes and the next plan sends it.
     lost_after = timedelta(0) if _no_broker() else notices.DIGEST_LOST_AFTER
     planned = 0
-    for user in selectors.digest_recipients_for(item):
+    for user in digest_recipients_for(item):
         slot = notices.plan_digest(user.pk, lost_after=lost_after)
         if slot is not None:
             _send_at(user.pk, slot)
@@ -37,7 +38,7 @@ def review_digest_send(user_id: int, slot: str | None = None) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    outcome = notices.send_digest(user, selectors.review_queue_for(user).count(),
+    outcome = notices.send_digest(user, review_queue_for(user).count(),
                                   slot=datetime.fromisoformat(slot) if slot else None)
     if outcome.retry_at is not None:
         _send_at(user.pk, outcome.retry_at)
@@ -64,6 +65,6 @@ def _no_broker() -> bool:
 def release_build(release_id: int) -> str:
     """Build and publish a release. Late acknowledgement: if the worker dies the broker hands the
     task to another worker, and every step of the build is safe to run again."""
-    from curation.releases import release_build as build
+    from curation.releases.build import release_build as build
 
     return build(release_id)

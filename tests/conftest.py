@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Role, User
 from accounts.services import token_create
+from core.actors import SYSTEM
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -69,7 +70,7 @@ def api():
     def make(user: User | None = None) -> APIClient:
         client = APIClient()
         if user is not None:
-            _, key = token_create(actor=None, user=user, name="test")
+            _, key = token_create(actor=SYSTEM, user=user, name="test")
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
@@ -110,7 +111,14 @@ def ensure_initial_data() -> None:
 
     from django.apps import apps
 
+    from core.models import AuditHead
+    from curation.models import CriteriaSet, Criterion
+
     initial = importlib.import_module("curation.migrations.0002_initial_data")
     feeds = importlib.import_module("curation.migrations.0006_feeds")
-    initial.create_initial_data(apps, None)
+    AuditHead.objects.get_or_create(pk=1)
+    criteria_set, created = CriteriaSet.objects.get_or_create(version=1, defaults={"is_active": True})
+    if created:
+        Criterion.objects.bulk_create(Criterion(criteria_set=criteria_set, key=key, question=question, position=i)
+                                      for i, (key, question) in enumerate(initial.DEFAULT_CRITERIA))
     feeds.create_feeds(apps, None)

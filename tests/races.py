@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection
 
-from curation.errors import CurationError
+from core.errors import DomainError
 
 
 def all_at_once(work: Callable[..., object], calls: Iterable[tuple]) -> list[object]:
     """Run `work(*args)` for every `args` in `calls`, each in its own thread, released together by a
     barrier. Outcomes come in the order they finish: what `work` returned, `"<status> <code>"` for a
-    CurationError, or the repr of any other exception (which a test then sees as unexpected)."""
+    DomainError, or the repr of any other exception (which a test then sees as unexpected)."""
     calls = list(calls)
     barrier = threading.Barrier(len(calls))
     outcomes: list[object] = []
@@ -24,7 +24,7 @@ def all_at_once(work: Callable[..., object], calls: Iterable[tuple]) -> list[obj
         try:
             barrier.wait()
             outcomes.append(work(*args))
-        except CurationError as exc:
+        except DomainError as exc:
             outcomes.append(f"{exc.status} {exc.code}")
         except Exception as exc:
             outcomes.append(repr(exc))

@@ -28,8 +28,9 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation, Role
 from accounts.services import token_create
-from curation import releases, services
-from curation.models import AuditEntry
+from core.actors import SYSTEM
+from core.models import AuditEntry
+from curation.releases.services import feed_grant, release_request
 from tests.curation.helpers import agree, approved_item, make_item, publish
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -409,10 +410,10 @@ def world(personas, api, client) -> World:
     }
     approved = approved_item(personas, algorithms=("md5", "sha256", "photodna"))  # reviewers 1-3 agree
     publish(personas.curator)  # release 1 lists it
-    releases.release_request(actor=personas.curator)  # release 2: building (its task never runs here)
+    release_request(actor=personas.curator)  # release 2: building (its task never runs here)
     pending = agree(make_item(personas.investigator), personas.reviewers[3])  # one agreement so far
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
-    token, _ = token_create(actor=None, user=personas.investigator, name="revoke me")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    token, _ = token_create(actor=SYSTEM, user=personas.investigator, name="revoke me")
     params = {
         "": {},
         "pending": {"item_id": pending.pk},

@@ -34,8 +34,10 @@ from accounts.models import ApiToken, Role
 from accounts.permissions import has_role
 from accounts.services import token_create
 from config import env
-from curation import services, workflow
+from core.actors import SYSTEM
 from curation.models import Download, Release, ReleaseFile
+from curation.releases.services import feed_grant
+from curation.reviews import workflow
 from tests.curation.helpers import agree, approved_item, fake, make_item, publish
 from tests.factories import UserFactory
 
@@ -77,9 +79,9 @@ def fuzz_token(request, personas) -> str:
     pending item with one review, the caller's own items."""
     approved_item(personas, algorithms=("md5", "sha256", "pdq", "photodna"))
     publish(personas.curator)
-    services.feed_grant(actor=None, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=SYSTEM, organisation=personas.partner.organisation, feed_name="standard")
     agree(make_item(personas.investigator), personas.reviewers[3])
-    _, key = token_create(actor=None, user=getattr(personas, request.param), name="fuzz")
+    _, key = token_create(actor=SYSTEM, user=getattr(personas, request.param), name="fuzz")
     return key
 
 
@@ -215,7 +217,7 @@ HEADERS = st.one_of(
 @PARSER
 @given(header=HEADERS)
 def test_any_authorization_header_without_a_valid_token_is_a_401(personas, header):
-    token_create(actor=None, user=personas.curator, name="real")  # a real token exists; the header is not it
+    token_create(actor=SYSTEM, user=personas.curator, name="real")  # a real token exists; the header is not it
     response = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401, (header, response.content)
     assert set(response.json()) == {"detail", "code"}

@@ -50,13 +50,14 @@ WRITERS_SCRIPT = """
 import django
 django.setup()
 from django.db import transaction
-from curation import audit
+from core import audit
 from tests.races import all_at_once
+from core.actors import SYSTEM
 
 def write(n):
     for i in range(20):
         with transaction.atomic():
-            audit.record(actor=None, action="race", object_type="w", object_id=f"{n}-{i}")
+            audit.record(actor=SYSTEM, action="organisation.update", object_type="w", object_id=f"{n}-{i}")
 
 outcomes = all_at_once(write, [(n,) for n in range(6)])
 assert outcomes == [None] * 6, outcomes

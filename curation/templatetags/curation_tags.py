@@ -24,7 +24,7 @@ def page_url(context, number: int) -> str:
 @register.filter
 def algorithm_label(name: str) -> str:
     """`{{ s.algorithm|algorithm_label }}`: SHA-256, PhotoDNA, vPDQ, as people write them."""
-    from curation.signatures import LABELS
+    from curation.hashing.signatures import LABELS
 
     return LABELS.get(name, name)
 

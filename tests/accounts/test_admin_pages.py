@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import Organisation, Role, User
 from accounts.permissions import roles_of
-from curation.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

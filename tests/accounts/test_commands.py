@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import ApiToken, Organisation, Role, User
 from accounts.permissions import roles_of
 from accounts.tokens import digest
-from curation.models import AuditEntry
+from core.models import AuditEntry
 
 
 def run(*args) -> str:

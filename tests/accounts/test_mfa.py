@@ -9,8 +9,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa
-from curation.errors import CurationError
-from curation.models import AuditEntry
+from core.errors import DomainError
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -95,9 +95,9 @@ def test_the_next_parameter_cannot_leave_the_site(personas):
 
 def test_administrators_reset_a_second_factor_audited(personas):
     TOTPDevice.objects.create(user=personas.curator, name="phone", confirmed=True)
-    with pytest.raises(CurationError, match="Only administrators"):
+    with pytest.raises(DomainError, match="Only administrators"):
         mfa.reset(actor=personas.reviewer, user=personas.curator)
-    with pytest.raises(CurationError, match="own second factor"):
+    with pytest.raises(DomainError, match="own second factor"):
         mfa.reset(actor=personas.admin, user=personas.admin)
     mfa.reset(actor=personas.admin, user=personas.curator)
     assert not mfa.has_device(personas.curator)

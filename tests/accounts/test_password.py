@@ -7,8 +7,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from accounts.services import user_create, user_password_change, user_password_issue
-from curation.errors import CurationError
-from curation.models import AuditEntry
+from core.actors import SYSTEM
+from core.errors import DomainError
+from core.models import AuditEntry
 from tests.clients import VerifiedClient
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_password_validators_and_the_current_password_are_checked(personas, clie
 
 
 def test_a_wrong_current_password_is_audited(personas):
-    with pytest.raises(CurationError, match="not right"):
+    with pytest.raises(DomainError, match="not right"):
         user_password_change(actor=personas.curator, user=personas.curator, current_password="guess",
                              new_password=NEW)
     assert AuditEntry.objects.get(action="user.password_change_failed").actor == personas.curator
@@ -100,7 +101,7 @@ def test_a_right_current_password_clears_the_failures(personas, client, settings
 
 
 def test_nobody_changes_someone_elses_password_through_the_service(personas):
-    with pytest.raises(CurationError, match="only their own") as exc:
+    with pytest.raises(DomainError, match="only their own") as exc:
         user_password_change(actor=personas.admin, user=personas.curator, current_password=PASSWORD,
                              new_password=NEW)
     assert exc.value.status == 403
@@ -157,7 +158,7 @@ def test_the_second_factor_comes_before_the_password_change(personas):
 
 def test_create_user_with_a_chosen_password_is_not_forced_to_change(personas):
     """seed_demo passes its demo password without must_change_password: demo users go straight in."""
-    user = user_create(actor=None, username="demo", organisation=personas.partner.organisation,
+    user = user_create(actor=SYSTEM, username="demo", organisation=personas.partner.organisation,
                        roles=[Role.PARTNER], password="baseline-demo")
     assert not user.must_change_password
     client = VerifiedClient()
@@ -185,9 +186,9 @@ def test_administrators_issue_a_new_one_time_password(personas, client, api):
 
 
 def test_nobody_issues_a_password_to_themselves_and_only_administrators_issue(personas, client):
-    with pytest.raises(CurationError, match="change your own"):
+    with pytest.raises(DomainError, match="change your own"):
         user_password_issue(actor=personas.admin, user=personas.admin)
-    with pytest.raises(CurationError):
+    with pytest.raises(DomainError):
         user_password_issue(actor=personas.curator, user=personas.partner)
     client.force_login(personas.curator)
     assert client.post(f"/users/{personas.partner.pk}/password/").status_code == 403

@@ -5,8 +5,8 @@ import pytest
 from accounts.models import Role, RoleGrant
 from accounts.permissions import has_role, roles_of
 from accounts.services import role_grant, role_revoke, user_create
-from curation.errors import CurationError
-from curation.models import AuditEntry
+from core.errors import DomainError
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_administrator_grants_a_role_and_it_is_audited(personas):
 
 
 def test_nobody_grants_roles_to_themselves(personas):
-    with pytest.raises(CurationError, match="own roles") as exc:
+    with pytest.raises(DomainError, match="own roles") as exc:
         role_grant(actor=personas.admin, user=personas.admin, role=Role.CURATOR, reason="test")
     assert exc.value.status == 403
     assert not RoleGrant.objects.filter(user=personas.admin, role=Role.CURATOR).exists()
@@ -30,14 +30,14 @@ def test_nobody_grants_roles_to_themselves(personas):
 @pytest.mark.parametrize("actor_name", ["investigator", "reviewer", "curator", "partner", "outsider"])
 def test_only_administrators_grant_roles(personas, actor_name):
     actor = getattr(personas, actor_name)
-    with pytest.raises(CurationError, match="Only administrators") as exc:
+    with pytest.raises(DomainError, match="Only administrators") as exc:
         role_grant(actor=actor, user=personas.colleague, role=Role.CURATOR, reason="test")
     assert exc.value.status == 403
     assert not has_role(personas.colleague, Role.CURATOR)
 
 
 def test_a_reviewer_cannot_become_an_administrator(personas):
-    with pytest.raises(CurationError, match="separation of duties"):
+    with pytest.raises(DomainError, match="separation of duties"):
         role_grant(actor=personas.admin, user=personas.reviewer, role=Role.ADMINISTRATOR, reason="test")
     assert roles_of(personas.reviewer) == {Role.REVIEWER}
 
@@ -47,13 +47,13 @@ def test_an_administrator_cannot_become_a_reviewer(personas):
         actor=personas.admin, username="admin2", organisation=personas.admin.organisation,
         roles=[Role.ADMINISTRATOR],
     )
-    with pytest.raises(CurationError, match="separation of duties") as exc:
+    with pytest.raises(DomainError, match="separation of duties") as exc:
         role_grant(actor=personas.admin, user=other_admin, role=Role.REVIEWER, reason="test")
     assert exc.value.status == 409
 
 
 def test_granting_a_held_role_is_a_conflict(personas):
-    with pytest.raises(CurationError, match="already holds"):
+    with pytest.raises(DomainError, match="already holds"):
         role_grant(actor=personas.admin, user=personas.curator, role=Role.CURATOR, reason="test")
 
 
@@ -65,7 +65,7 @@ def test_revoking_a_role_removes_it_and_is_audited(personas):
 
 
 def test_revoking_a_role_not_held_is_a_conflict(personas):
-    with pytest.raises(CurationError, match="does not hold"):
+    with pytest.raises(DomainError, match="does not hold"):
         role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.CURATOR, reason="test")
 
 
@@ -80,23 +80,23 @@ def test_an_inactive_user_or_organisation_holds_no_role(personas):
 
 
 def test_only_administrators_create_users(personas):
-    with pytest.raises(CurationError, match="Only administrators create users"):
+    with pytest.raises(DomainError, match="Only administrators create users"):
         user_create(actor=personas.curator, username="x", organisation=personas.curator.organisation, roles=[])
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_granting_and_revoking_need_a_reason(personas, reason):
-    with pytest.raises(CurationError, match="reason for granting a role is required") as exc:
+    with pytest.raises(DomainError, match="reason for granting a role is required") as exc:
         role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason=reason)
     assert exc.value.status == 400
-    with pytest.raises(CurationError, match="reason for revoking a role is required"):
+    with pytest.raises(DomainError, match="reason for revoking a role is required"):
         role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.REVIEWER, reason=reason)
     assert roles_of(personas.outsider) == frozenset() and roles_of(personas.reviewer) == {Role.REVIEWER}
     assert not AuditEntry.objects.filter(action__startswith="role.").exists()
 
 
 def test_a_reason_longer_than_500_characters_is_refused(personas):
-    with pytest.raises(CurationError, match="at most 500 characters"):
+    with pytest.raises(DomainError, match="at most 500 characters"):
         role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 501)
     role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 500)
     assert has_role(personas.outsider, Role.CURATOR)
@@ -105,7 +105,7 @@ def test_a_reason_longer_than_500_characters_is_refused(personas):
 def test_deactivating_an_account_needs_a_reason(personas):
     from accounts.services import user_set_active
 
-    with pytest.raises(CurationError, match="reason for deactivating an account is required"):
+    with pytest.raises(DomainError, match="reason for deactivating an account is required"):
         user_set_active(actor=personas.admin, user=personas.partner, active=False)
     personas.partner.refresh_from_db()
     assert personas.partner.is_active
@@ -136,7 +136,7 @@ def test_user_fields_are_checked_with_a_clear_message(personas, fields, message)
     from accounts.models import User
 
     before = User.objects.count()
-    with pytest.raises(CurationError, match=re.escape(message)) as exc:
+    with pytest.raises(DomainError, match=re.escape(message)) as exc:
         user_create(actor=personas.admin, **{"username": "newbie", "organisation": personas.admin.organisation,
                                              "roles": [Role.CURATOR], **fields})
     assert exc.value.status == 400
@@ -146,10 +146,10 @@ def test_user_fields_are_checked_with_a_clear_message(personas, fields, message)
 def test_organisation_names_longer_than_the_column_are_refused(personas):
     from accounts.services import organisation_create, organisation_update
 
-    with pytest.raises(CurationError, match="at most 200 characters"):
+    with pytest.raises(DomainError, match="at most 200 characters"):
         organisation_create(actor=personas.admin, name="N" * 201, country="FR", kind="hotline")
     org = personas.partner.organisation
-    with pytest.raises(CurationError, match="at most 200 characters"):
+    with pytest.raises(DomainError, match="at most 200 characters"):
         organisation_update(actor=personas.admin, organisation=org, name="N" * 201, country="SE", kind="partner")
     org.refresh_from_db()
     assert org.name == "Example Networks"

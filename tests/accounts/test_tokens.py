@@ -7,8 +7,9 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke
 from accounts.tokens import digest
-from curation.errors import CurationError
-from curation.models import AuditEntry
+from core.actors import SYSTEM
+from core.errors import DomainError
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_token_authenticates_and_records_last_use(personas, client):
 
 
 def test_only_the_digest_of_the_key_is_stored(personas):
-    token, key = token_create(actor=None, user=personas.investigator)
+    token, key = token_create(actor=SYSTEM, user=personas.investigator)
     assert token.digest == digest(key) and token.digest != key
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM accounts_apitoken")
@@ -38,7 +39,7 @@ def test_only_the_digest_of_the_key_is_stored(personas):
 
 
 def test_expired_token_is_refused(personas, client):
-    token, key = token_create(actor=None, user=personas.investigator)
+    token, key = token_create(actor=SYSTEM, user=personas.investigator)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = me(client, key)
     assert response.status_code == 401
@@ -47,7 +48,7 @@ def test_expired_token_is_refused(personas, client):
 
 
 def test_revoked_token_is_refused(personas, client):
-    token, key = token_create(actor=None, user=personas.investigator)
+    token, key = token_create(actor=SYSTEM, user=personas.investigator)
     token_revoke(actor=personas.investigator, token=token)
     response = me(client, key)
     assert response.status_code == 401
@@ -73,14 +74,14 @@ def test_no_credentials_get_401(client, db):
 
 
 def test_token_of_deactivated_user_is_refused(personas, client):
-    _, key = token_create(actor=None, user=personas.investigator)
+    _, key = token_create(actor=SYSTEM, user=personas.investigator)
     personas.investigator.is_active = False
     personas.investigator.save()
     assert me(client, key).status_code == 401
 
 
 def test_token_of_deactivated_organisation_is_refused(personas, client):
-    _, key = token_create(actor=None, user=personas.investigator)
+    _, key = token_create(actor=SYSTEM, user=personas.investigator)
     org = personas.investigator.organisation
     org.is_active = False
     org.save()
@@ -88,13 +89,13 @@ def test_token_of_deactivated_organisation_is_refused(personas, client):
 
 
 def test_nobody_creates_a_token_for_someone_else(personas):
-    with pytest.raises(CurationError, match="created by their owner"):
+    with pytest.raises(DomainError, match="created by their owner"):
         token_create(actor=personas.admin, user=personas.investigator)
 
 
 def test_users_revoke_only_their_own_tokens_but_administrators_any(personas):
-    token, _ = token_create(actor=None, user=personas.investigator)
-    with pytest.raises(CurationError, match="only your own"):
+    token, _ = token_create(actor=SYSTEM, user=personas.investigator)
+    with pytest.raises(DomainError, match="only your own"):
         token_revoke(actor=personas.curator, token=token)
     token_revoke(actor=personas.admin, token=token)
     token.refresh_from_db()
@@ -104,9 +105,9 @@ def test_users_revoke_only_their_own_tokens_but_administrators_any(personas):
 
 
 def test_revoking_twice_is_a_conflict(personas):
-    token, _ = token_create(actor=None, user=personas.investigator)
+    token, _ = token_create(actor=SYSTEM, user=personas.investigator)
     token_revoke(actor=personas.investigator, token=token)
-    with pytest.raises(CurationError) as exc:
+    with pytest.raises(DomainError) as exc:
         token_revoke(actor=personas.investigator, token=token)
     assert exc.value.status == 409
 
@@ -131,7 +132,7 @@ def test_token_page_refuses_a_bad_lifetime(personas, client):
 
 
 def test_token_page_revokes_own_token(personas, client):
-    token, _ = token_create(actor=None, user=personas.partner)
+    token, _ = token_create(actor=SYSTEM, user=personas.partner)
     client.force_login(personas.partner)
     response = client.post(f"/tokens/{token.pk}/revoke/")
     assert response.status_code == 302
@@ -140,7 +141,7 @@ def test_token_page_revokes_own_token(personas, client):
 
 
 def test_another_users_token_is_invisible_to_non_administrators(personas, client):
-    token, _ = token_create(actor=None, user=personas.partner)
+    token, _ = token_create(actor=SYSTEM, user=personas.partner)
     client.force_login(personas.curator)
     assert client.post(f"/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
@@ -148,7 +149,7 @@ def test_another_users_token_is_invisible_to_non_administrators(personas, client
 
 
 def test_administrators_see_and_revoke_anyones_token_on_the_page(personas, client):
-    token, _ = token_create(actor=None, user=personas.partner)
+    token, _ = token_create(actor=SYSTEM, user=personas.partner)
     client.force_login(personas.admin)
     assert token.prefix in client.get("/tokens/").content.decode()
     client.post(f"/tokens/{token.pk}/revoke/")

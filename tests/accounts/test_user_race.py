@@ -7,7 +7,8 @@ from django.db import connection, transaction
 
 from accounts.models import Role, User
 from accounts.services import user_create
-from curation.errors import CurationError
+from core.actors import SYSTEM
+from core.errors import DomainError
 from tests.factories import OrganisationFactory
 
 
@@ -39,8 +40,8 @@ def test_a_simultaneous_create_of_the_same_username_is_a_clear_conflict():
     def service():
         inserted.wait(10)
         try:
-            user_create(actor=None, username="racer", organisation=org, roles=[Role.INVESTIGATOR])
-        except CurationError as exc:
+            user_create(actor=SYSTEM, username="racer", organisation=org, roles=[Role.INVESTIGATOR])
+        except DomainError as exc:
             outcome.append((exc.code, exc.status, exc.message))
         except Exception as exc:  # an IntegrityError here is the bug: a 500 in the browser
             outcome.append(repr(exc))

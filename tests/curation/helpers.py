@@ -34,6 +34,8 @@ def item_payload(media_type: str = "image", algorithms=("md5", "sha256"), **extr
 # CI clones the repository with shared/ beside it, as it is here.
 from pathlib import Path  # noqa: E402
 
+from core.actors import SYSTEM  # noqa: E402
+
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 
 YES = {"real_child": True, "under_13": True, "sexual_abuse": True}
@@ -41,17 +43,17 @@ NO_UNDER_13 = {"real_child": True, "under_13": False, "sexual_abuse": True}
 
 
 def make_item(user, **overrides):
-    from curation import services
+    from curation.submissions.services import ItemInput, submission_create
 
     payload = item_payload(**overrides)
-    return services.submission_create(actor=user, item=services.ItemInput(**payload))
+    return submission_create(actor=user, item=ItemInput(**payload))
 
 
 def agree(item, *reviewers, comment=""):
-    from curation import services
+    from curation.reviews.services import review_record
 
     for reviewer in reviewers:
-        services.review_record(actor=reviewer, item=item, answers=dict(YES), comment=comment)
+        review_record(actor=reviewer, item=item, answers=dict(YES), comment=comment)
     item.refresh_from_db()
     return item
 
@@ -61,11 +63,12 @@ def approved_item(personas, **overrides):
     return agree(make_item(personas.investigator, **overrides), *personas.reviewers[:3])
 
 
-def publish(actor=None, note=""):
+def publish(actor=SYSTEM, note=""):
     """Request a release and run its build task for real; the published Release."""
-    from curation import releases, tasks
+    from curation import tasks
+    from curation.releases.services import release_request
 
-    release = releases.release_request(actor=actor, note=note)
+    release = release_request(actor=actor, note=note)
     tasks.release_build(release.pk)
     release.refresh_from_db()
     return release

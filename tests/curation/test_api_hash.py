@@ -13,9 +13,11 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.services import token_create
-from curation import media
-from curation.models import AuditEntry, Signature
-from curation.uploads import MemoryOnlyUploadHandler
+from core.actors import SYSTEM
+from core.models import AuditEntry
+from curation.hashing import media
+from curation.hashing.uploads import MemoryOnlyUploadHandler
+from curation.models import Signature
 from tests.clients import VerifiedClient
 from tests.curation.helpers import TESTDATA
 
@@ -159,7 +161,7 @@ def test_a_file_overflowing_while_streaming_stops_without_a_connection_reset(rf)
 
 def csrf_enforcing_api(user) -> APIClient:
     client = APIClient(enforce_csrf_checks=True)
-    _, key = token_create(actor=None, user=user, name="test")
+    _, key = token_create(actor=SYSTEM, user=user, name="test")
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 

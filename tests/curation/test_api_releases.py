@@ -7,9 +7,13 @@ import threading
 import pytest
 from django.db import connection
 
-from curation import releases, services, signing
-from curation.errors import CurationError
+from core.actors import SYSTEM
+from core.errors import DomainError
 from curation.models import Download, Release, ReleaseDelta
+from curation.releases import signing
+from curation.releases.services import _next_release, feed_grant, release_request
+from curation.releases.storage import export_storage
+from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
 from tests.races import all_at_once
 
@@ -25,7 +29,7 @@ def published(personas):
 
 @pytest.fixture
 def standard_partner(personas):
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     return personas.partner
 
 
@@ -95,7 +99,7 @@ def test_every_download_is_logged(personas, api, published, standard_partner):
     logged = list(Download.objects.order_by("created_at").values_list("file", "user__username", "address"))
     assert logged == [("md5", "partner", "127.0.0.1"), ("manifest", "partner", "127.0.0.1"),
                       ("signature", "partner", "127.0.0.1")]
-    from curation.models import AuditEntry
+    from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="release.download").count() == 3
 
@@ -115,7 +119,7 @@ def test_manifest_signature_and_keys_verify_offline(personas, api, published, st
 
 
 def test_partners_see_nothing_unpublished(personas, api, published, standard_partner):
-    releases.release_request(actor=personas.curator)  # v2 building
+    release_request(actor=personas.curator)  # v2 building
     client = api(standard_partner)
     assert client.get("/api/v1/releases/2/").status_code == 404
     assert [r["version"] for r in client.get("/api/v1/releases/").json()["results"]] == [1]
@@ -127,7 +131,7 @@ def test_partners_see_nothing_unpublished(personas, api, published, standard_par
 def test_delta_since_an_earlier_version(personas, api, published, standard_partner):
     item = approved_item(personas, algorithms=("md5",))
     publish(personas.curator)
-    services.item_retract(actor=personas.curator, item=item, reason="r")
+    item_retract(actor=personas.curator, item=item, reason="r")
     publish(personas.curator)
     client = api(standard_partner)
     response = client.get("/api/v1/releases/3/delta/?since=1")
@@ -163,9 +167,9 @@ def test_two_simultaneous_publish_requests_give_one_build(personas):
         def request(barrier=barrier, outcomes=outcomes):
             try:
                 barrier.wait()
-                releases.release_request(actor=personas.curator)
+                release_request(actor=personas.curator)
                 outcomes.append("requested")
-            except CurationError as exc:
+            except DomainError as exc:
                 outcomes.append(exc.code)
             finally:
                 connection.close()
@@ -188,20 +192,20 @@ def test_the_delta_needs_the_standard_feed(personas, api, published):
     publish(personas.curator)
     client = api(personas.partner)
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 403
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="photodna")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="photodna")
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 403
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 200
 
 
-def _build_now(actor=None) -> Release:
+def _build_now(actor=SYSTEM) -> Release:
     """Request and build a release here, without queueing a task (transactional tests commit for real)."""
     from django.db import transaction
 
     from curation import tasks
 
     with transaction.atomic():
-        release = releases._next_release(actor, "")
+        release = _next_release(actor, "")
     assert tasks.release_build(release.pk) == "published"
     release.refresh_from_db()
     return release
@@ -225,7 +229,7 @@ def test_a_request_answers_building_even_when_the_build_runs_in_process(personas
 
 
 def test_not_modified_answers_are_not_downloads(personas, api, published, standard_partner):
-    from curation.models import AuditEntry
+    from core.models import AuditEntry
 
     publish(personas.curator)
     client = api(standard_partner)
@@ -266,7 +270,7 @@ def test_simultaneous_first_requests_for_a_delta_make_it_once(personas, api, mon
     requests overlap for sure, each one about to store the delta waits (up to half a second) for the
     others to be about to store it too: with the claim under a lock only one ever gets there."""
     storing = {"barrier": None}
-    storage = releases.export_storage()
+    storage = export_storage()
     save = storage.save
 
     def save_together(name, content, *args, **kwargs):
@@ -281,9 +285,9 @@ def test_simultaneous_first_requests_for_a_delta_make_it_once(personas, api, mon
     for n in range(3):  # versions 2 to 4, each adding an item; version 3 also removes the first
         approved_item(personas, algorithms=("md5", "sha1"))
         if n == 1:
-            services.item_retract(actor=personas.curator, item=first, reason="not the file it claimed")
+            item_retract(actor=personas.curator, item=first, reason="not the file it claimed")
         _build_now(personas.curator)
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     clients = [api(personas.partner) for _ in range(4)]
     for version, since in ((4, 1), (4, 3), (3, 1)):
         storing["barrier"] = threading.Barrier(len(clients))
@@ -298,5 +302,5 @@ def test_simultaneous_first_requests_for_a_delta_make_it_once(personas, api, mon
         assert len({body for _, body in answers}) == 1
         delta = ReleaseDelta.objects.get(release__version=version, since_version=since)
         assert hashlib.sha256(answers[0][1]).hexdigest() == delta.sha256
-        _, names = releases.export_storage().listdir(f"releases/v{version}")
+        _, names = export_storage().listdir(f"releases/v{version}")
         assert [n for n in names if f"delta-since-v{since}" in n] == [delta.name], names

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Role
-from curation import services
+from curation.reviews.services import review_record, review_recuse
 from tests.curation.helpers import NO_UNDER_13, YES, agree, make_item
 from tests.factories import UserFactory
 
@@ -24,7 +24,7 @@ def test_queue_lists_pending_items_oldest_first(personas, api):
 def test_queue_never_depends_on_other_peoples_reviews(personas, api):
     item = make_item(personas.investigator)
     agree(item, personas.reviewers[0], personas.reviewers[1])
-    services.review_recuse(actor=personas.reviewers[2], item=item, reason="other")
+    review_recuse(actor=personas.reviewers[2], item=item, reason="other")
     ids = [i["id"] for i in api(personas.reviewers[3]).get("/api/v1/review-queue/").json()["results"]]
     assert ids == [str(item.pk)]
     assert api(personas.reviewers[0]).get("/api/v1/review-queue/").json()["count"] == 0
@@ -117,7 +117,7 @@ def test_reviews_are_404_while_pending_even_for_curators(personas, api):
 def test_once_decided_reviewers_and_curators_see_every_review(personas, api):
     item = make_item(personas.investigator)
     agree(item, personas.reviewers[0], comment="clear case")
-    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13), comment="adult")
+    review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13), comment="adult")
     for user in (personas.reviewers[0], personas.reviewers[1], personas.curator):
         response = api(user).get(f"/api/v1/submissions/{item.pk}/reviews/")
         assert response.status_code == 200

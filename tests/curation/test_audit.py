@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from curation import audit
-from curation.models import AuditEntry, AuditHead
+from core import audit
+from core.actors import SYSTEM
+from core.models import AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def write_entries(personas, n=5):
     with transaction.atomic():
         for i in range(n):
-            audit.record(actor=personas.admin, action="test.action", object_type="thing", object_id=i,
+            audit.record(actor=personas.admin, action="organisation.update", object_type="thing", object_id=i,
                          details={"i": i, "note": "é ✓"})
 
 
@@ -39,7 +40,7 @@ def tamper(sql: str, params: list) -> None:
 
 def test_entries_chain_to_each_other(personas):
     write_entries(personas)
-    entries = list(AuditEntry.objects.filter(action="test.action"))
+    entries = list(AuditEntry.objects.filter(action="organisation.update"))
     for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.hash and after.seq == before.seq + 1
     assert verify_command() == (0, f"Audit log intact: {AuditEntry.objects.count()} entries verified.\n")
@@ -49,13 +50,13 @@ def test_entries_chain_to_each_other(personas):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_record_refuses_to_run_outside_a_transaction():
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        audit.record(actor=None, action="x", object_type="y", object_id=1)
+        audit.record(actor=SYSTEM, action="organisation.update", object_type="y", object_id=1)
 
 
 def test_an_entry_rolled_back_with_its_change_leaves_no_trace(personas):
     before = AuditEntry.objects.count()
     with pytest.raises(ValueError), transaction.atomic():
-        audit.record(actor=None, action="x", object_type="y", object_id=1)
+        audit.record(actor=SYSTEM, action="organisation.update", object_type="y", object_id=1)
         raise ValueError("the change failed")
     assert AuditEntry.objects.count() == before
     assert verify_command()[0] == 0
@@ -67,7 +68,7 @@ def test_an_entry_rolled_back_with_its_change_leaves_no_trace(personas):
 )
 def test_an_edited_entry_is_named_by_verify_audit_log(personas, column, value):
     write_entries(personas)
-    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[2]
+    target = AuditEntry.objects.filter(action="organisation.update").order_by("seq")[2]
     tamper(f"UPDATE curation_auditentry SET {column} = %s WHERE id = %s", [value, target.pk])  # noqa: S608
     code, message = verify_command()
     assert code == 1
@@ -76,7 +77,7 @@ def test_an_edited_entry_is_named_by_verify_audit_log(personas, column, value):
 
 def test_edited_details_are_detected(personas):
     write_entries(personas)
-    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[1]
+    target = AuditEntry.objects.filter(action="organisation.update").order_by("seq")[1]
     tamper("UPDATE curation_auditentry SET details = %s WHERE id = %s", [json.dumps({"i": 99}), target.pk])
     code, message = verify_command()
     assert code == 1 and f"#{target.seq}" in message
@@ -84,7 +85,7 @@ def test_edited_details_are_detected(personas):
 
 def test_a_deleted_entry_is_detected(personas):
     write_entries(personas)
-    target = AuditEntry.objects.filter(action="test.action").order_by("seq")[1]
+    target = AuditEntry.objects.filter(action="organisation.update").order_by("seq")[1]
     tamper("DELETE FROM curation_auditentry WHERE id = %s", [target.pk])
     code, message = verify_command()
     assert code == 1 and f"#{target.seq + 1}" in message and "missing" in message
@@ -107,7 +108,7 @@ def test_the_database_refuses_updates_and_deletes_of_audit_entries(personas):
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(statement, [entry.pk])
-    assert AuditEntry.objects.get(pk=entry.pk).action == "test.action"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "organisation.update"
 
 
 def test_deleting_every_entry_is_detected(personas):

@@ -3,8 +3,9 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from curation import audit
-from curation.models import AuditEntry
+from core import audit
+from core.actors import SYSTEM
+from core.models import AuditEntry
 from tests.races import all_at_once
 
 WRITERS = 8
@@ -16,10 +17,10 @@ def test_simultaneous_writers_never_fork_the_chain():
     def writer(n: int) -> None:
         for i in range(PER_WRITER):
             with transaction.atomic():
-                audit.record(actor=None, action="race", object_type="w", object_id=f"{n}-{i}")
+                audit.record(actor=SYSTEM, action="organisation.update", object_type="w", object_id=f"{n}-{i}")
 
     assert all_at_once(writer, [(n,) for n in range(WRITERS)]) == [None] * WRITERS
-    seqs = list(AuditEntry.objects.filter(action="race").values_list("seq", flat=True))
+    seqs = list(AuditEntry.objects.filter(action="organisation.update").values_list("seq", flat=True))
     assert len(seqs) == WRITERS * PER_WRITER
     count, broken = audit.verify()
     assert broken is None and count == AuditEntry.objects.count()
@@ -28,7 +29,7 @@ def test_simultaneous_writers_never_fork_the_chain():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_verifying_while_others_append_reports_no_break():
     with transaction.atomic():
-        audit.record_many(actor=None, changes=[audit.Change("seed", "w", i) for i in range(3000)])
+        audit.record_many(actor=SYSTEM, changes=[audit.Change("organisation.update", "w", i) for i in range(3000)])
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -37,7 +38,7 @@ def test_verifying_while_others_append_reports_no_break():
             i = 0
             while not stop.is_set():
                 with transaction.atomic():
-                    audit.record(actor=None, action="live", object_type="w", object_id=f"{n}-{i}")
+                    audit.record(actor=SYSTEM, action="organisation.update", object_type="w", object_id=f"{n}-{i}")
                 i += 1
         except BaseException as exc:
             errors.append(exc)
@@ -55,4 +56,4 @@ def test_verifying_while_others_append_reports_no_break():
             t.join()
     assert errors == []
     assert [broken for _, broken in results] == [None] * 5
-    assert AuditEntry.objects.filter(action="live").exists()  # the writers did write during the walks
+    assert AuditEntry.objects.filter(action="organisation.update").exists()  # the writers did write during the walks

@@ -27,20 +27,15 @@ from guardian.shortcuts import get_perms
 from accounts import mfa
 from accounts import services as accounts
 from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
-from curation import releases, services, signing_keys, tasks
-from curation.errors import CurationError
-from curation.models import (
-    AuditEntry,
-    CriteriaSet,
-    Download,
-    Feed,
-    Recusal,
-    Release,
-    Review,
-    Signature,
-    SigningKey,
-    Submission,
-)
+from core.errors import DomainError
+from core.models import AuditEntry
+from curation import tasks
+from curation.models import CriteriaSet, Download, Feed, Recusal, Release, Review, Signature, SigningKey, Submission
+from curation.releases import services as releases
+from curation.releases.services import signing_key_register
+from curation.reviews import criteria as criteria_services
+from curation.reviews import services as reviews
+from curation.submissions import services as submissions
 from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, item_payload, make_item, publish
 from tests.factories import UserFactory
 
@@ -110,7 +105,8 @@ def submission_create(w: World) -> Case:
     payload = item_payload(external_reference="ICSE-AUDIT-1")
     created = Submission.objects.filter(external_reference="ICSE-AUDIT-1")
     return Case("submission.create",
-                lambda: services.submission_create(actor=w.personas.investigator, item=services.ItemInput(**payload)),
+                lambda: submissions.submission_create(actor=w.personas.investigator,
+                                                      item=submissions.ItemInput(**payload)),
                 lambda: [("submission.create", w.personas.investigator, created.get())],
                 created.exists)
 
@@ -118,7 +114,7 @@ def submission_create(w: World) -> Case:
 def submission_withdraw(w: World) -> Case:
     item = make_item(w.personas.investigator)
     return Case("submission.withdraw",
-                lambda: services.submission_withdraw(actor=w.personas.investigator, item=item),
+                lambda: submissions.submission_withdraw(actor=w.personas.investigator, item=item),
                 lambda: [("submission.withdraw", w.personas.investigator, item)],
                 _status(item, "withdrawn"))
 
@@ -126,7 +122,7 @@ def submission_withdraw(w: World) -> Case:
 def review_record(w: World) -> Case:
     item, reviewer = make_item(w.personas.investigator), w.personas.reviewer
     return Case("review.record",
-                lambda: services.review_record(actor=reviewer, item=item, answers=dict(YES)),
+                lambda: reviews.review_record(actor=reviewer, item=item, answers=dict(YES)),
                 lambda: [("review.record", reviewer, item)],
                 Review.objects.filter(submission=item, reviewer=reviewer).exists)
 
@@ -135,7 +131,7 @@ def review_approves(w: World) -> Case:
     reviewers = w.personas.reviewers
     item = agree(make_item(w.personas.investigator), *reviewers[:2])
     return Case("submission.approve",
-                lambda: services.review_record(actor=reviewers[2], item=item, answers=dict(YES)),
+                lambda: reviews.review_record(actor=reviewers[2], item=item, answers=dict(YES)),
                 lambda: [("review.record", reviewers[2], item), ("submission.approve", None, item)],
                 _status(item, "approved"))
 
@@ -143,7 +139,7 @@ def review_approves(w: World) -> Case:
 def review_rejects(w: World) -> Case:
     item, reviewer = make_item(w.personas.investigator), w.personas.reviewer
     return Case("submission.reject",
-                lambda: services.review_record(actor=reviewer, item=item, answers=dict(NO_UNDER_13)),
+                lambda: reviews.review_record(actor=reviewer, item=item, answers=dict(NO_UNDER_13)),
                 lambda: [("review.record", reviewer, item), ("submission.reject", None, item)],
                 _status(item, "rejected"))
 
@@ -151,7 +147,7 @@ def review_rejects(w: World) -> Case:
 def review_recuse(w: World) -> Case:
     item, reviewer = make_item(w.personas.investigator), w.personas.reviewer
     return Case("review.recuse",
-                lambda: services.review_recuse(actor=reviewer, item=item, reason="conflict_of_interest"),
+                lambda: reviews.review_recuse(actor=reviewer, item=item, reason="conflict_of_interest"),
                 lambda: [("review.recuse", reviewer, item)],
                 Recusal.objects.filter(submission=item, reviewer=reviewer).exists)
 
@@ -159,7 +155,7 @@ def review_recuse(w: World) -> Case:
 def item_retract(w: World) -> Case:
     item = approved_item(w.personas)
     return Case("submission.retract",
-                lambda: services.item_retract(actor=w.personas.curator, item=item, reason="Wrong material."),
+                lambda: submissions.item_retract(actor=w.personas.curator, item=item, reason="Wrong material."),
                 lambda: [("submission.retract", w.personas.curator, item)],
                 _status(item, "retracted"))
 
@@ -167,7 +163,7 @@ def item_retract(w: World) -> Case:
 def criteria_publish(w: World) -> Case:
     criteria = [("real_child", "A real child is depicted?"), ("under_10", "The child appears to be under 10?")]
     return Case("criteria.publish",
-                lambda: services.criteria_publish(actor=w.personas.admin, criteria=criteria),
+                lambda: criteria_services.criteria_publish(actor=w.personas.admin, criteria=criteria),
                 lambda: [("criteria.publish", w.personas.admin, CriteriaSet.objects.get(version=2))],
                 CriteriaSet.objects.filter(version=2, is_active=True).exists)
 
@@ -190,17 +186,17 @@ def _fresh(org: Organisation) -> Organisation:
 def feed_grant(w: World) -> Case:
     org = w.personas.partner.organisation
     return Case("feed.grant",
-                lambda: services.feed_grant(actor=w.personas.admin, organisation=_fresh(org), feed_name="photodna"),
+                lambda: releases.feed_grant(actor=w.personas.admin, organisation=_fresh(org), feed_name="photodna"),
                 lambda: [("feed.grant", w.personas.admin, org)],
                 _entitled(org, "photodna"))
 
 
 def feed_revoke(w: World) -> Case:
     org = w.personas.partner.organisation
-    services.feed_grant(actor=w.personas.admin, organisation=org, feed_name="photodna")
+    releases.feed_grant(actor=w.personas.admin, organisation=org, feed_name="photodna")
     entitled = _entitled(org, "photodna")
     return Case("feed.revoke",
-                lambda: services.feed_grant(actor=w.personas.admin, organisation=_fresh(org), feed_name="photodna",
+                lambda: releases.feed_grant(actor=w.personas.admin, organisation=_fresh(org), feed_name="photodna",
                                             revoke=True),
                 lambda: [("feed.revoke", w.personas.admin, org)],
                 lambda: not entitled())
@@ -215,7 +211,7 @@ def release_request(w: World) -> Case:
 
 def release_publish(w: World) -> Case:
     approved_item(w.personas)
-    signing_keys.active()  # registered already: its activation is a row of its own
+    signing_key_register()  # registered already: its activation is a row of its own
     release = releases.release_request(actor=w.personas.curator)
     return Case("release.publish",
                 lambda: tasks.release_build(release.pk),
@@ -239,7 +235,7 @@ def release_fail(w: World) -> Case:
 def signing_key_activate(w: World) -> Case:
     SigningKey.objects.update(active=False)  # as after a rotation: the key in the file is new
     return Case("signing_key.activate",
-                signing_keys.active,
+                signing_key_register,
                 lambda: [("signing_key.activate", None, SigningKey.objects.get(active=True))],
                 SigningKey.objects.filter(active=True).exists)
 
@@ -247,7 +243,7 @@ def signing_key_activate(w: World) -> Case:
 def _published_for_partner(w: World) -> Release:
     approved_item(w.personas)
     release = publish(w.personas.curator)
-    services.feed_grant(actor=w.personas.admin, organisation=w.personas.partner.organisation, feed_name="standard")
+    releases.feed_grant(actor=w.personas.admin, organisation=w.personas.partner.organisation, feed_name="standard")
     return release
 
 
@@ -476,30 +472,30 @@ def _rows() -> dict[str, list[dict]]:
 
 def _review_by_own_organisation(p, item) -> Callable:
     local = UserFactory(username="local-reviewer", organisation=p.investigator.organisation, roles=[Role.REVIEWER])
-    return lambda: services.review_record(actor=local, item=item, answers=dict(YES))
+    return lambda: reviews.review_record(actor=local, item=item, answers=dict(YES))
 
 
 def _second_review(p, item) -> Callable:
-    services.review_record(actor=p.reviewer, item=item, answers=dict(YES))
-    return lambda: services.review_record(actor=p.reviewer, item=item, answers=dict(NO_UNDER_13))
+    reviews.review_record(actor=p.reviewer, item=item, answers=dict(YES))
+    return lambda: reviews.review_record(actor=p.reviewer, item=item, answers=dict(NO_UNDER_13))
 
 
 def _review_missing_an_answer(p, item) -> Callable:
-    return lambda: services.review_record(actor=p.reviewer, item=item, answers={"real_child": True, "under_13": True})
+    return lambda: reviews.review_record(actor=p.reviewer, item=item, answers={"real_child": True, "under_13": True})
 
 
 def _duplicate_submission(p, item) -> Callable:
     signatures = [{"algorithm": s.algorithm, "value": s.value} for s in item.signatures.all()]
-    again = services.ItemInput(media_type="image", external_reference="ICSE-DUP", signatures=signatures)
-    return lambda: services.submission_create(actor=p.colleague, item=again)
+    again = submissions.ItemInput(media_type="image", external_reference="ICSE-DUP", signatures=signatures)
+    return lambda: submissions.submission_create(actor=p.colleague, item=again)
 
 
 def _withdrawal_by_a_colleague(p, item) -> Callable:
-    return lambda: services.submission_withdraw(actor=p.colleague, item=item)
+    return lambda: submissions.submission_withdraw(actor=p.colleague, item=item)
 
 
 def _retraction_of_a_pending_item(p, item) -> Callable:
-    return lambda: services.item_retract(actor=p.curator, item=item, reason="Wrong material.")
+    return lambda: submissions.item_retract(actor=p.curator, item=item, reason="Wrong material.")
 
 
 def _reviewer_made_administrator(p, item) -> Callable:
@@ -534,7 +530,7 @@ def test_a_refused_change_leaves_no_audit_entry_and_no_partial_write(name, perso
     code, scene = REFUSALS[name]
     refused = scene(personas, make_item(personas.investigator))
     before = _rows()
-    with pytest.raises(CurationError) as refusal:
+    with pytest.raises(DomainError) as refusal:
         refused()
     assert refusal.value.code == code, refusal.value.message
     assert _rows() == before

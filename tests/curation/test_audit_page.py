@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from curation import services
+from curation.reviews.services import review_record, review_recuse
 from tests.curation.helpers import NO_UNDER_13, YES, make_item
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,14 @@ def test_only_administrators_read_the_audit_log(personas, client, user):
 
 def test_the_export_respects_blind_review(personas, client):
     item = make_item(personas.investigator)
-    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES), comment="c")
-    services.review_recuse(actor=personas.reviewers[1], item=item, reason="other")
+    review_record(actor=personas.reviewers[0], item=item, answers=dict(YES), comment="c")
+    review_recuse(actor=personas.reviewers[1], item=item, reason="other")
     client.force_login(personas.admin)
     rows = export(client, f"?object_id={item.pk}")
     assert [r["action"] for r in rows] == ["submission.create"]  # no trace of the review or the recusal
     page = client.get(f"/audit/?object_id={item.pk}").content.decode()
     assert "review." not in page and "reviewer1" not in page
-    services.review_record(actor=personas.reviewers[2], item=item, answers=dict(NO_UNDER_13))
+    review_record(actor=personas.reviewers[2], item=item, answers=dict(NO_UNDER_13))
     rows = export(client, f"?object_id={item.pk}")
     assert [r["action"] for r in rows] == ["submission.reject", "review.record", "review.recuse", "review.record",
                                            "submission.create"]
@@ -51,6 +51,6 @@ def test_exports_are_audited_and_show_no_sequence_or_hashes(personas, client):
     client.force_login(personas.admin)
     rows = export(client)
     assert set(rows[0]) == {"created_at", "actor", "organisation", "action", "object_type", "object_id", "details"}
-    from curation.models import AuditEntry
+    from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="audit.export", actor=personas.admin).count() == 1

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from curation import services
+from curation.reviews.services import review_record, review_recuse
 from tests.curation.helpers import NO_UNDER_13, YES, make_item
 
 pytestmark = pytest.mark.django_db
@@ -62,9 +62,9 @@ def leaks(text: str, other_reviewers: list[str]) -> list[str]:
 def test_nothing_reveals_the_reviews_of_a_pending_item(personas, client, api):
     item = make_item(personas.investigator)
     r1, r2 = personas.reviewers[0], personas.reviewers[1]
-    services.review_record(actor=r1, item=item, answers=dict(YES), comment=SECRET)
-    services.review_record(actor=r2, item=item, answers=dict(YES), comment=SECRET)
-    services.review_recuse(actor=personas.reviewers[2], item=item, reason="conflict_of_interest")
+    review_record(actor=r1, item=item, answers=dict(YES), comment=SECRET)
+    review_record(actor=r2, item=item, answers=dict(YES), comment=SECRET)
+    review_recuse(actor=personas.reviewers[2], item=item, reason="conflict_of_interest")
     item.refresh_from_db()
     assert item.status == "pending"
     paths = concrete_paths(str(item.pk))
@@ -92,8 +92,8 @@ def test_nothing_reveals_the_reviews_of_a_pending_item(personas, client, api):
 def test_the_scanner_finds_a_leak_once_the_item_is_decided(personas, client):
     """The scan is not blind itself: after the decision the same pages do show reviews."""
     item = make_item(personas.investigator)
-    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES), comment=SECRET)
-    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
+    review_record(actor=personas.reviewers[0], item=item, answers=dict(YES), comment=SECRET)
+    review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
     client.force_login(personas.curator)
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert leaks(page, ["reviewer1", "reviewer2"])

@@ -1,6 +1,9 @@
 import pytest
 
-from curation import charts, dashboards, services
+from curation.releases.services import feed_grant
+from curation.reviews.services import review_record
+from curation.submissions.services import ItemInput, submission_create, submission_withdraw
+from portal import charts, dashboards
 from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, fake, make_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +29,7 @@ def test_partner_dashboard_shows_the_latest_list_and_the_feeds_held(personas, cl
     assert "No list has been published yet." in page and "holds no feed yet" in page
     approved_item(personas)
     publish(personas.curator)
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     page = client.get("/").content.decode()
     assert "<strong>v1</strong> the latest list" in page and "1 item (1 added, 0 removed" in page
     assert "receives the standard feed." in page and 'href="/releases/1/"' in page
@@ -50,8 +53,8 @@ def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(perso
     publish(personas.curator)
     approved_item(personas)
     item = make_item(personas.investigator)
-    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
-    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
+    review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
+    review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
     data = dashboards.curator()
     assert data["approved_since_release"] == 1
     assert [r.version for r in data["releases"]] == [1]
@@ -63,8 +66,8 @@ def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(perso
 
 def test_pending_reviews_never_count_in_the_agreement_figures(personas):
     item = make_item(personas.investigator)
-    services.review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
-    services.review_record(actor=personas.reviewers[1], item=item, answers=dict(YES))
+    review_record(actor=personas.reviewers[0], item=item, answers=dict(YES))
+    review_record(actor=personas.reviewers[1], item=item, answers=dict(YES))
     assert dashboards.criterion_agreement() == []
 
 
@@ -93,8 +96,8 @@ def test_charts_escape_labels_and_carry_values():
 def test_curators_search_by_hash_value(personas, client):
     value = fake("sha256")
     item = make_item(personas.investigator)
-    services.submission_withdraw(actor=personas.investigator, item=item)
-    other = services.submission_create(actor=personas.investigator, item=services.ItemInput(
+    submission_withdraw(actor=personas.investigator, item=item)
+    other = submission_create(actor=personas.investigator, item=ItemInput(
         media_type="image", external_reference="FIND-ME", signatures=[{"algorithm": "sha256", "value": value}]))
     client.force_login(personas.curator)
     page = client.get(f"/submissions/?value={value.upper()}").content.decode()

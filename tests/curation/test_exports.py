@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation import exports
-from curation.exports import (
+from curation.releases import exports
+from curation.releases.exports import (
     CHUNK_SIZE,
     ExportOrderError,
     file_spec,

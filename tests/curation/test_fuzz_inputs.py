@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from rest_framework.test import APIClient
 
-from curation import media, signatures
-from curation.models import AuditEntry, Signature, Submission
+from core.models import AuditEntry
+from curation.hashing import media, signatures
+from curation.models import Signature, Submission
 from tests.curation.helpers import TESTDATA, fake
 
 BOUNDED = settings(max_examples=50, deadline=None, derandomize=True, database=None,

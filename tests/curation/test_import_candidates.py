@@ -3,8 +3,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from curation import audit
-from curation.models import AuditEntry, Submission
+from core import audit
+from core.models import AuditEntry
+from curation.models import Submission
+from curation.submissions import imports
 from tests.curation.helpers import fake
 
 pytestmark = pytest.mark.django_db
@@ -103,12 +105,12 @@ def test_an_import_plans_reviewers_digests_once_a_batch_after_commit(
     from django.core import mail
 
     from config.celery import app
-    from curation import services
+
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     personas.reviewer.email, personas.reviewer.email_digest = "r1@example.org", True
     personas.reviewer.save()
-    monkeypatch.setattr(services, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 2)
     body = "".join(f"k{i},image,md5,{fake('md5')},R{i}\n" for i in range(3))
     with django_capture_on_commit_callbacks() as callbacks:
         assert run_import(tmp_path, body)[0] == 0

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from curation import media, signatures
-from curation.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
+from curation.hashing import media, signatures
+from curation.hashing.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
 
 # CI clones the repository with shared/ beside the clone; locally the repo is /work/main beside /work/shared.
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"

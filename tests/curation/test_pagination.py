@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from curation import audit
+from core import audit
 from tests.curation.helpers import make_item
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +29,14 @@ def test_submission_pages_keep_the_status_filter(personas, client):
 
 
 def test_audit_log_pages_and_export_keep_filters_with_reserved_characters(personas, client):
-    for n in range(101):
-        audit.record(actor=personas.admin, action="test.a&b #x", object_type="test", object_id=str(n), details={})
+    # Only declared actions can be recorded (core/actions.py), so the reserved characters ride in
+    # the object id filter.
+    for _ in range(101):
+        audit.record(actor=personas.admin, action="organisation.update", object_type="test", object_id="a&b #x",
+                     details={})
     client.force_login(personas.admin)
-    html = client.get("/audit/", {"action": "test.a&b #x"}).content.decode()
-    assert page_links(html) == {"next": "?action=test.a%26b+%23x&page=2"}
-    assert 'href="/audit/export.csv?action=test.a%26b+%23x"' in html
+    html = client.get("/audit/", {"object_id": "a&b #x"}).content.decode()
+    assert page_links(html) == {"next": "?object_id=a%26b+%23x&page=2"}
+    assert 'href="/audit/export.csv?object_id=a%26b+%23x"' in html
     second = client.get("/audit/" + page_links(html)["next"]).content.decode()
-    assert "Page 2 of 2" in second and "test.a&amp;b #x" in second
+    assert "Page 2 of 2" in second and "a&amp;b #x" in second

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from curation import services
+from curation.releases.services import feed_grant
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def run(tmp_path, *args):
 def test_the_readme_snippet_verifies_a_partners_download(personas, api, tmp_path):
     approved_item(personas, algorithms=("md5", "sha256"))
     publish(personas.curator)
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     client = api(personas.partner)
     (tmp_path / "manifest.json").write_bytes(client.get("/api/v1/releases/1/manifest/").content)
     (tmp_path / "signature.json").write_text(json.dumps(client.get("/api/v1/releases/1/signature/").json()))

@@ -13,8 +13,14 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from curation import release_rows, releases, services, tasks
-from curation.models import AuditEntry, Release, ReleaseFile, ReleaseMember
+from core.models import AuditEntry
+from curation import tasks
+from curation.models import Release, ReleaseFile, ReleaseMember
+from curation.releases import build as releases
+from curation.releases import membership as release_rows
+from curation.releases.services import _next_release
+from curation.releases.storage import export_storage, open_file
+from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
 
 TIMEOUT = 60
@@ -23,7 +29,7 @@ TIMEOUT = 60
 def building_release() -> Release:
     """A `building` release whose build nobody has queued (the test runs the attempts itself)."""
     with transaction.atomic():
-        return releases._next_release(None, "")
+        return _next_release(None, "")
 
 
 def state(release_pk: int) -> tuple:
@@ -35,7 +41,7 @@ def state(release_pk: int) -> tuple:
     members = sorted(ReleaseMember.objects.filter(release=release).values_list("submission_id", "added_in_version"))
     files = {}
     for record in ReleaseFile.objects.filter(release=release):
-        with releases.open_file(record.path) as handle:
+        with open_file(record.path) as handle:
             files[record.format] = (record.name, record.path, record.size, record.sha256, handle.read())
     return row, members, files
 
@@ -67,7 +73,7 @@ class Pauses:
         self.wrapped.add(step)
         # snapshot: attempt taken, snapshot not yet taken. render: the csv recorded, the json next.
         # publish: every file recorded, the manifest next. None of these holds a lock.
-        module, name = {"snapshot": (releases, "_snapshot"), "render": (release_rows, "chunks_for"),
+        module, name = {"snapshot": (releases, "snapshot"), "render": (release_rows, "chunks_for"),
                         "publish": (releases, "_manifest")}[step]
         original = getattr(module, name)
 
@@ -122,7 +128,7 @@ def test_a_stale_attempt_resuming_after_a_newer_one_published_changes_nothing(pe
     first = run_build("first", release.pk, results)
     pauses.wait_until_paused("first")
     # The list moves on while the first run hangs, so its snapshot would differ from the published one.
-    services.item_retract(actor=personas.curator, item=listed[0], reason="not the file it claimed")
+    item_retract(actor=personas.curator, item=listed[0], reason="not the file it claimed")
     newcomer = approved_item(personas, algorithms=("md5", "sha1"))
 
     assert tasks.release_build(release.pk) == "published"  # the redelivery takes the build over
@@ -137,7 +143,7 @@ def test_a_stale_attempt_resuming_after_a_newer_one_published_changes_nothing(pe
     assert results["first"] == "published"  # it stopped quietly: no failure recorded
     assert state(release.pk) == published and verified(1, capsys)
     assert publications(1) == 1 and not AuditEntry.objects.filter(action="release.fail").exists()
-    storage = releases.export_storage()
+    storage = export_storage()
     leftovers = [name for folder in storage.listdir("releases/v1")[0] if folder != "attempt-2"
                  for name in storage.listdir(f"releases/v1/{folder}")[1]]
     assert leftovers == []  # the stale run's files: swept on publication, or deleted by the run itself
@@ -164,7 +170,7 @@ def test_an_older_attempt_going_on_while_a_newer_one_holds_the_build_stops_witho
     older.join(TIMEOUT)
     assert results["older"] == "building"
     assert state(release.pk) == held
-    storage = releases.export_storage()
+    storage = export_storage()
     # It wrote the json under its own path, found the build taken and deleted it (never recorded).
     assert storage.listdir("releases/v1/attempt-1")[1] == ["baseline-v1.csv"]  # recorded, then replaced
 

@@ -1,7 +1,7 @@
 import pytest
 
-from curation import services
 from curation.models import Release
+from curation.releases.services import feed_grant
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_a_curator_publishes_from_the_browser(personas, client, django_capture_o
 def test_a_partner_sees_download_buttons_for_its_feeds_only(personas, client):
     approved_item(personas, algorithms=("md5", "photodna"))
     publish(personas.curator)
-    services.feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     client.force_login(personas.partner)
     page = client.get("/releases/1/").content.decode()
     assert "/api/v1/releases/1/files/csv/" in page and "/api/v1/releases/1/files/photodna/" not in page
@@ -38,9 +38,9 @@ def test_a_partner_sees_download_buttons_for_its_feeds_only(personas, client):
 
 
 def test_partners_do_not_see_building_releases_in_the_browser(personas, client):
-    from curation import releases
+    from curation.releases.services import release_request
 
-    releases.release_request(actor=personas.curator)
+    release_request(actor=personas.curator)
     client.force_login(personas.partner)
     assert client.get("/releases/1/").status_code == 404
     assert "No release has been published yet" in client.get("/releases/").content.decode()
@@ -71,7 +71,7 @@ def test_administrators_manage_entitlements_on_a_page(personas, client):
     page = client.get("/entitlements/").content.decode()
     assert "Example Networks" in page and "Grant photodna to Example Networks" in page
     client.post("/entitlements/", {"organisation": org.pk, "feed": "photodna", "action": "grant"})
-    from curation.selectors import feeds_of
+    from curation.releases.selectors import feeds_of
 
     assert feeds_of(org) == {"photodna"}
     client.post("/entitlements/", {"organisation": org.pk, "feed": "photodna", "action": "revoke"})

@@ -8,9 +8,15 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Organisation
-from curation import releases, services, signing, tasks
-from curation.errors import CurationError
-from curation.models import AuditEntry, Release, ReleaseFile, SigningKey, Submission
+from core.errors import DomainError
+from core.models import AuditEntry
+from curation import tasks
+from curation.models import Release, ReleaseFile, SigningKey, Submission
+from curation.releases import exports, signing
+from curation.releases.build import attempt_start, render_file, snapshot
+from curation.releases.services import release_request
+from curation.releases.storage import export_storage, open_file
+from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +25,7 @@ FORMATS = ["csv", "json", "md5", "sha1", "sha256", "pdq", "photodna", "vpdq", "t
 
 def read(release: Release, file_format: str) -> bytes:
     record = release.files.get(format=file_format)
-    with releases.open_file(record.path) as handle:
+    with open_file(record.path) as handle:
         return handle.read()
 
 
@@ -119,7 +125,7 @@ def test_the_manifest_is_canonical_signed_and_complete(personas, listed):
 
 def test_a_second_release_chains_to_the_first_and_its_delta_is_right(personas, listed):
     first = publish(personas.curator)
-    services.item_retract(actor=personas.curator, item=listed[1], reason="hash of a non-qualifying copy")
+    item_retract(actor=personas.curator, item=listed[1], reason="hash of a non-qualifying copy")
     new = image(personas, "md5")
     second = publish(personas.curator)
     manifest = json.loads(bytes(second.manifest))
@@ -140,7 +146,7 @@ def test_published_releases_never_change(personas, listed):
     first = publish(personas.curator)
     before = {f.format: (f.sha256, read(first, f.format)) for f in first.files.all()}
     manifest = bytes(first.manifest)
-    services.item_retract(actor=personas.curator, item=listed[0], reason="r")
+    item_retract(actor=personas.curator, item=listed[0], reason="r")
     image(personas, "sha1")
     publish(personas.curator)
     first.refresh_from_db()
@@ -172,7 +178,7 @@ def test_a_build_that_fails_midway_publishes_nothing_and_its_retry_keeps_the_ver
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the export directory should be")
     settings.STORAGES = {**settings.STORAGES, "exports": {**good, "OPTIONS": {"location": str(blocker)}}}
-    release = releases.release_request(actor=personas.curator)
+    release = release_request(actor=personas.curator)
     assert tasks.release_build(release.pk) == "failed"
     release.refresh_from_db()
     assert release.status == "failed" and release.published_at is None and not release.manifest
@@ -187,10 +193,10 @@ def test_a_build_that_fails_midway_publishes_nothing_and_its_retry_keeps_the_ver
 def test_an_interrupted_build_resumes_under_the_same_version(personas, listed):
     """A worker killed mid-build leaves the release building with partial output; the broker's
     redelivery runs the task again, which redoes every step and publishes."""
-    release = releases.release_request(actor=personas.curator)
-    attempt = releases.attempt_start(release.pk)
-    releases._snapshot(release, attempt)
-    first_csv = releases._render(release, attempt, releases.exports.FILES[0])  # then the worker dies
+    release = release_request(actor=personas.curator)
+    attempt = attempt_start(release.pk)
+    snapshot(release, attempt)
+    first_csv = render_file(release, attempt, exports.FILES[0])  # then the worker dies
     assert Release.objects.get(pk=release.pk).status == "building"
     assert tasks.release_build(release.pk) == "published"
     release.refresh_from_db()
@@ -198,20 +204,20 @@ def test_an_interrupted_build_resumes_under_the_same_version(personas, listed):
     assert ReleaseFile.objects.filter(release=release, format="csv").count() == 1
     assert {f.path.rsplit("/", 1)[0] for f in release.files.all()} == {"releases/v1/attempt-2"}
     assert first_csv.path == "releases/v1/attempt-1/baseline-v1.csv"  # never overwritten by the retry...
-    assert not releases.export_storage().exists(first_csv.path)  # ...and swept once the retry published
+    assert not export_storage().exists(first_csv.path)  # ...and swept once the retry published
 
 
 def test_a_second_request_while_building_is_a_conflict(personas, listed):
-    releases.release_request(actor=personas.curator)
-    with pytest.raises(CurationError, match="is being built") as exc:
-        releases.release_request(actor=personas.curator)
+    release_request(actor=personas.curator)
+    with pytest.raises(DomainError, match="is being built") as exc:
+        release_request(actor=personas.curator)
     assert exc.value.status == 409
 
 
 @pytest.mark.parametrize("user", ["investigator", "reviewer", "partner", "admin"])
 def test_only_curators_publish(personas, user):
-    with pytest.raises(CurationError) as exc:
-        releases.release_request(actor=getattr(personas, user))
+    with pytest.raises(DomainError) as exc:
+        release_request(actor=getattr(personas, user))
     assert exc.value.status == 403
     assert not Release.objects.exists()
 
@@ -219,16 +225,16 @@ def test_only_curators_publish(personas, user):
 def test_retraction_rules(personas, listed):
     from tests.curation.helpers import make_item
 
-    with pytest.raises(CurationError, match="reason is required"):
-        services.item_retract(actor=personas.curator, item=listed[0], reason=" ")
-    with pytest.raises(CurationError) as exc:
-        services.item_retract(actor=personas.reviewer, item=listed[0], reason="x")
+    with pytest.raises(DomainError, match="reason is required"):
+        item_retract(actor=personas.curator, item=listed[0], reason=" ")
+    with pytest.raises(DomainError) as exc:
+        item_retract(actor=personas.reviewer, item=listed[0], reason="x")
     assert exc.value.status == 403
     pending = make_item(personas.investigator)
-    with pytest.raises(CurationError, match="Only an approved item") as exc:
-        services.item_retract(actor=personas.curator, item=pending, reason="x")
+    with pytest.raises(DomainError, match="Only an approved item") as exc:
+        item_retract(actor=personas.curator, item=pending, reason="x")
     assert exc.value.status == 409
-    item = services.item_retract(actor=personas.curator, item=listed[0], reason="duplicate of another list")
+    item = item_retract(actor=personas.curator, item=listed[0], reason="duplicate of another list")
     assert item.status == "retracted" and item.retraction_reason == "duplicate of another list"
     assert not item.signatures.filter(active=True).exists()
     assert AuditEntry.objects.get(action="submission.retract").details == {"reason": "duplicate of another list"}
@@ -239,7 +245,7 @@ def test_verify_release_checks_files_and_signature(personas, listed, capsys):
     call_command("verify_release", "1")
     assert "Release 1 verified" in capsys.readouterr().out
     record = release.files.get(format="md5")
-    storage = releases.export_storage()
+    storage = export_storage()
     storage.delete(record.path)
     storage.save(record.path, io.BytesIO(b"0" * 32 + b"\n"))
     with pytest.raises(SystemExit) as exc:
@@ -271,7 +277,7 @@ def test_publish_release_command_waits_for_the_build(personas, listed, capsys):
 
 def test_grant_feed_command(personas, capsys):
     call_command("grant_feed", "Example Networks", "photodna")
-    from curation.selectors import feeds_of
+    from curation.releases.selectors import feeds_of
 
     org = Organisation.objects.get(name="Example Networks")
     assert feeds_of(org) == {"photodna"}
@@ -320,14 +326,14 @@ def test_threatexchange_matches_a_near_duplicate_photo_against_a_release(persona
     from threatexchange.exchanges.impl.file_api import FileCollaborationConfig, LocalFileSignalExchangeAPI
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    from curation import media
+    from curation.hashing import media
     from tests.curation.helpers import TESTDATA
 
     original = (TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg").read_bytes()
     pdq, quality = media.pdq_from_image_bytes(original)
     item = approved_item(personas, algorithms=("md5",))
+    from curation.hashing.signatures import value_digest
     from curation.models import Signature
-    from curation.signatures import value_digest
 
     Signature.objects.create(submission=item, algorithm="pdq", value=pdq, value_digest=value_digest(pdq),
                              quality=quality)
@@ -356,7 +362,7 @@ def test_an_item_approved_behind_the_services_back_stops_the_build(personas, lis
 
     forged = make_item(personas.investigator)
     Submission.objects.filter(pk=forged.pk).update(status="approved")
-    release = releases.release_request(actor=personas.curator)
+    release = release_request(actor=personas.curator)
     assert tasks.release_build(release.pk) == "failed"
     release.refresh_from_db()
     assert "lack the recorded agreements" in release.error and not release.manifest
@@ -367,7 +373,7 @@ def test_a_rewritten_audit_chain_is_caught_by_the_heads_signed_into_releases(per
     verifies by itself, but a signed manifest remembers the head it saw."""
     from django.db import connection
 
-    from curation import audit
+    from core import audit
 
     publish(personas.curator)
     entries = list(AuditEntry.objects.order_by("seq"))

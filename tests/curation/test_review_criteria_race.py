@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
-from curation import audit, services
+from core import audit
 from curation.models import CriteriaSet
+from curation.reviews.criteria import criteria_publish
 from tests.races import all_at_once
 
 ROUNDS = 10
@@ -17,7 +18,7 @@ WRITERS = 4
 
 def publish_all_at_once(admin, round_: int) -> list[object]:
     def publish(n: int) -> str:
-        new = services.criteria_publish(actor=admin, criteria=[(f"key_{round_}_{n}", "A question?")])
+        new = criteria_publish(actor=admin, criteria=[(f"key_{round_}_{n}", "A question?")])
         return f"v{new.version}"
 
     return all_at_once(publish, [(n,) for n in range(WRITERS)])

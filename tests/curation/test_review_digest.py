@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 
 from config.celery import app
-from curation import notices, tasks
+from curation import tasks
 from curation.models import DigestState
+from curation.notices import services as notices
 from tests.curation.helpers import make_item
 
 pytestmark = pytest.mark.django_db

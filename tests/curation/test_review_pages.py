@@ -2,8 +2,12 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
-from curation import notices, services, tasks
+from curation import tasks
 from curation.models import DigestState, Notice, Review
+from curation.notices import services as notices
+from curation.reviews.criteria import criteria_publish
+from curation.reviews.services import review_recuse
+from curation.submissions.services import item_retract
 from tests.curation.helpers import YES, agree, make_item
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +96,7 @@ def test_curators_see_reviews_and_history_once_decided(personas, client):
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert 'id="reviews"' in page and "visible later" in page
     assert "Approved: the required agreements were recorded" in page
-    services.item_retract(actor=personas.curator, item=item, reason="hash of another file")
+    item_retract(actor=personas.curator, item=item, reason="hash of another file")
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert "Retracted by curator: “hash of another file”" in page
 
@@ -145,7 +149,7 @@ def test_no_digest_without_opt_in_or_an_empty_queue(personas):
     assert tasks.review_digest_plan(str(item.pk)) == 0
     personas.reviewer.email_digest = True
     personas.reviewer.save()
-    services.review_recuse(actor=personas.reviewer, item=item, reason="other")
+    review_recuse(actor=personas.reviewer, item=item, reason="other")
     notices.plan_digest(personas.reviewer.pk)
     assert tasks.review_digest_send(personas.reviewer.pk) is False
     assert mail.outbox == []
@@ -173,13 +177,13 @@ def test_administrators_publish_criteria_on_a_page(personas, client):
 
 
 def test_api_criteria_follow_the_active_version(personas, api):
-    services.criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
+    criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
     assert api(personas.reviewer).get("/api/v1/criteria/").json() == {
         "version": 2, "criteria": [{"key": "a_key", "question": "A question?"}]}
 
 
 def test_a_review_with_the_new_keys_is_needed_for_new_items(personas, api):
-    services.criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
+    criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
     item = make_item(personas.investigator)
     response = api(personas.reviewer).post(f"/api/v1/submissions/{item.pk}/reviews/", {"answers": YES},
                                            format="json")

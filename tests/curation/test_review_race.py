@@ -9,8 +9,9 @@ from collections import Counter
 import pytest
 
 from accounts.models import Role
-from curation import services
-from curation.models import AuditEntry, Review, Submission
+from core.models import AuditEntry
+from curation.models import Review, Submission
+from curation.reviews.services import review_record
 from tests.curation.helpers import YES, make_item
 from tests.factories import UserFactory
 from tests.races import all_at_once
@@ -20,7 +21,7 @@ ROUNDS = 20
 
 def review_all_at_once(item, reviewers) -> list[object]:
     def review(user):
-        services.review_record(actor=user, item=item, answers=dict(YES))
+        review_record(actor=user, item=item, answers=dict(YES))
         return "recorded"
 
     return all_at_once(review, [(user,) for user in reviewers])

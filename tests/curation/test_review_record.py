@@ -4,9 +4,13 @@ from django.test import override_settings
 
 from accounts.models import Role
 from accounts.services import role_grant, role_revoke
-from curation import audit, services
-from curation.errors import CurationError
-from curation.models import AuditEntry, Notice, Recusal, Review, Submission
+from core import audit
+from core.errors import DomainError
+from core.models import AuditEntry
+from curation.models import CriteriaSet, Notice, Recusal, Review, Submission
+from curation.reviews.criteria import criteria_publish
+from curation.reviews.services import review_record, review_recuse
+from curation.submissions.services import submission_withdraw
 from tests.curation.helpers import NO_UNDER_13, YES, agree, make_item
 from tests.factories import UserFactory
 
@@ -18,7 +22,7 @@ def test_third_agreement_approves_item(personas):
     r1, r2, r3 = personas.reviewers[:3]
     agree(item, r1, r2)
     assert item.status == "pending" and item.decided_at is None
-    review = services.review_record(actor=r3, item=item, answers=dict(YES), comment="clear")
+    review = review_record(actor=r3, item=item, answers=dict(YES), comment="clear")
     item.refresh_from_db()
     assert review.verdict == "agree"
     assert item.status == "approved" and item.decided_at is not None
@@ -32,7 +36,7 @@ def test_third_agreement_approves_item(personas):
 def test_one_disagreement_rejects_the_item(personas):
     item = make_item(personas.investigator)
     agree(item, personas.reviewers[0])
-    review = services.review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
+    review = review_record(actor=personas.reviewers[1], item=item, answers=dict(NO_UNDER_13))
     item.refresh_from_db()
     assert review.verdict == "disagree"
     assert item.status == "rejected"
@@ -42,16 +46,16 @@ def test_one_disagreement_rejects_the_item(personas):
 
 def test_a_decided_item_takes_no_more_reviews(personas):
     item = agree(make_item(personas.investigator), *personas.reviewers[:3])
-    with pytest.raises(CurationError, match="no longer pending") as exc:
-        services.review_record(actor=personas.reviewers[3], item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="no longer pending") as exc:
+        review_record(actor=personas.reviewers[3], item=item, answers=dict(YES))
     assert exc.value.status == 409
     assert Review.objects.filter(submission=item).count() == 3
 
 
 def test_a_second_review_by_the_same_reviewer_is_a_conflict(personas):
     item = agree(make_item(personas.investigator), personas.reviewer)
-    with pytest.raises(CurationError, match="already reviewed") as exc:
-        services.review_record(actor=personas.reviewer, item=item, answers=dict(NO_UNDER_13))
+    with pytest.raises(DomainError, match="already reviewed") as exc:
+        review_record(actor=personas.reviewer, item=item, answers=dict(NO_UNDER_13))
     assert exc.value.status == 409
     assert Review.objects.get(submission=item).verdict == "agree"
 
@@ -66,23 +70,23 @@ def test_one_review_per_reviewer_is_a_database_constraint(personas):
 @pytest.mark.parametrize("user", ["investigator", "curator", "partner", "admin", "outsider"])
 def test_only_reviewers_review(personas, user):
     item = make_item(personas.investigator)
-    with pytest.raises(CurationError, match="Only reviewers") as exc:
-        services.review_record(actor=getattr(personas, user), item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="Only reviewers") as exc:
+        review_record(actor=getattr(personas, user), item=item, answers=dict(YES))
     assert exc.value.status == 403
 
 
 def test_the_role_must_be_held_now(personas):
     item = make_item(personas.investigator)
     role_revoke(actor=personas.admin, user=personas.reviewer, role=Role.REVIEWER, reason="test")
-    with pytest.raises(CurationError, match="Only reviewers"):
-        services.review_record(actor=personas.reviewer, item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="Only reviewers"):
+        review_record(actor=personas.reviewer, item=item, answers=dict(YES))
 
 
 def test_nobody_reviews_their_own_submission(personas):
     role_grant(actor=personas.admin, user=personas.investigator, role=Role.REVIEWER, reason="test")
     item = make_item(personas.investigator)
-    with pytest.raises(CurationError, match="own submission") as exc:
-        services.review_record(actor=personas.investigator, item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="own submission") as exc:
+        review_record(actor=personas.investigator, item=item, answers=dict(YES))
     assert exc.value.status == 403
 
 
@@ -90,16 +94,16 @@ def test_reviewers_never_review_their_own_organisations_items(personas):
     same_org = UserFactory(username="police-reviewer", organisation=personas.investigator.organisation,
                            roles=[Role.REVIEWER])
     item = make_item(personas.investigator)
-    with pytest.raises(CurationError, match="own organisation") as exc:
-        services.review_record(actor=same_org, item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="own organisation") as exc:
+        review_record(actor=same_org, item=item, answers=dict(YES))
     assert exc.value.status == 403
     assert not Review.objects.exists()
 
 
 def test_answers_must_match_the_items_criteria(personas):
     item = make_item(personas.investigator)
-    with pytest.raises(CurationError) as exc:
-        services.review_record(actor=personas.reviewer, item=item, answers={"real_child": True})
+    with pytest.raises(DomainError) as exc:
+        review_record(actor=personas.reviewer, item=item, answers={"real_child": True})
     assert exc.value.status == 400
     assert any("under_13" in m for m in exc.value.extra["errors"]["answers"])
     assert not Review.objects.exists() and not AuditEntry.objects.filter(action="review.record").exists()
@@ -137,10 +141,10 @@ def test_required_agreements_is_the_items_own(personas):
 
 
 def test_recusal_is_never_a_no_and_takes_the_item_out_of_the_queue(personas):
-    from curation.selectors import review_queue_for
+    from curation.reviews.selectors import review_queue_for
 
     item = make_item(personas.investigator)
-    services.review_recuse(actor=personas.reviewers[0], item=item, reason="cannot_access_material")
+    review_recuse(actor=personas.reviewers[0], item=item, reason="cannot_access_material")
     assert item not in review_queue_for(personas.reviewers[0])
     item = agree(item, *personas.reviewers[1:4])
     assert item.status == "approved"
@@ -149,18 +153,18 @@ def test_recusal_is_never_a_no_and_takes_the_item_out_of_the_queue(personas):
 
 def test_recusal_rules(personas):
     item = make_item(personas.investigator)
-    with pytest.raises(CurationError, match="reason must be one of"):
-        services.review_recuse(actor=personas.reviewer, item=item, reason="bored")
-    services.review_recuse(actor=personas.reviewer, item=item, reason="other")
-    with pytest.raises(CurationError, match="recused yourself") as exc:
-        services.review_record(actor=personas.reviewer, item=item, answers=dict(YES))
+    with pytest.raises(DomainError, match="reason must be one of"):
+        review_recuse(actor=personas.reviewer, item=item, reason="bored")
+    review_recuse(actor=personas.reviewer, item=item, reason="other")
+    with pytest.raises(DomainError, match="recused yourself") as exc:
+        review_record(actor=personas.reviewer, item=item, answers=dict(YES))
     assert exc.value.status == 403
-    with pytest.raises(CurationError):
-        services.review_recuse(actor=personas.reviewer, item=item, reason="other")
+    with pytest.raises(DomainError):
+        review_recuse(actor=personas.reviewer, item=item, reason="other")
     assert Recusal.objects.count() == 1
     reviewed = agree(make_item(personas.investigator), personas.reviewers[1])
-    with pytest.raises(CurationError, match="already reviewed"):
-        services.review_recuse(actor=personas.reviewers[1], item=reviewed, reason="other")
+    with pytest.raises(DomainError, match="already reviewed"):
+        review_recuse(actor=personas.reviewers[1], item=reviewed, reason="other")
 
 
 def test_a_decision_notifies_the_submitter_and_the_reviewers(personas):
@@ -177,24 +181,24 @@ def test_no_notice_is_written_while_pending(personas):
 
 def test_a_withdrawn_item_takes_no_reviews(personas):
     item = make_item(personas.investigator)
-    services.submission_withdraw(actor=personas.investigator, item=item)
-    with pytest.raises(CurationError, match="no longer pending"):
-        services.review_record(actor=personas.reviewer, item=item, answers=dict(YES))
+    submission_withdraw(actor=personas.investigator, item=item)
+    with pytest.raises(DomainError, match="no longer pending"):
+        review_record(actor=personas.reviewer, item=item, answers=dict(YES))
 
 
 def test_new_criteria_apply_to_new_items_only(personas):
     old = make_item(personas.investigator)
-    new_set = services.criteria_publish(actor=personas.admin, criteria=[
+    new_set = criteria_publish(actor=personas.admin, criteria=[
         ("real_child", "Real child?"), ("under_13", "13 or younger?"), ("sexual_abuse", "Abuse?"),
         ("not_generated", "Not AI-generated?"),
     ])
     assert new_set.version == 2
     new = make_item(personas.investigator)
     assert (old.criteria_set.version, new.criteria_set.version) == (1, 2)
-    services.review_record(actor=personas.reviewer, item=old, answers=dict(YES))
-    with pytest.raises(CurationError):
-        services.review_record(actor=personas.reviewer, item=new, answers=dict(YES))
-    review = services.review_record(actor=personas.reviewer, item=new, answers=dict(YES, not_generated=False))
+    review_record(actor=personas.reviewer, item=old, answers=dict(YES))
+    with pytest.raises(DomainError):
+        review_record(actor=personas.reviewer, item=new, answers=dict(YES))
+    review = review_record(actor=personas.reviewer, item=new, answers=dict(YES, not_generated=False))
     assert review.verdict == "disagree"
 
 
@@ -203,11 +207,11 @@ def test_new_criteria_apply_to_new_items_only(personas):
     [[], [("Bad Key", "Q?")], [("a", "")], [("a", "Q?"), ("a", "Again?")]],
 )
 def test_bad_criteria_are_refused(personas, criteria):
-    with pytest.raises(CurationError):
-        services.criteria_publish(actor=personas.admin, criteria=criteria)
-    assert services.CriteriaSet.objects.count() == 1
+    with pytest.raises(DomainError):
+        criteria_publish(actor=personas.admin, criteria=criteria)
+    assert CriteriaSet.objects.count() == 1
 
 
 def test_only_administrators_publish_criteria(personas):
-    with pytest.raises(CurationError, match="Only administrators"):
-        services.criteria_publish(actor=personas.curator, criteria=[("a", "Q?")])
+    with pytest.raises(DomainError, match="Only administrators"):
+        criteria_publish(actor=personas.curator, criteria=[("a", "Q?")])

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from curation import signatures
-from curation.signatures import SignatureError, check_quality, normalise
+from curation.hashing import signatures
+from curation.hashing.signatures import SignatureError, check_quality, normalise
 
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 HEX_ALGORITHMS = st.sampled_from(sorted(HEX_LENGTHS))

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from curation.signing import (
+from curation.releases.signing import (
     SigningKeyError,
     canonical_manifest,
     generate_private_key_file,

@@ -1,16 +1,18 @@
 import pytest
 from django.test import override_settings
 
-from curation import audit, services
-from curation.errors import CurationError
-from curation.models import AuditEntry, Signature, Submission
+from core import audit
+from core.errors import DomainError
+from core.models import AuditEntry
+from curation.models import Signature, Submission
+from curation.submissions.services import ItemInput, submission_create, submission_withdraw
 from tests.curation.helpers import fake, item_payload
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(actor, **payload):
-    return services.submission_create(actor=actor, item=services.ItemInput(**payload))
+    return submission_create(actor=actor, item=ItemInput(**payload))
 
 
 def test_a_submission_is_pending_with_normalised_signatures_and_audited(personas):
@@ -51,7 +53,7 @@ def test_required_agreements_is_fixed_from_the_setting_when_submitted(personas):
 def test_bad_signatures_are_refused_with_a_precise_message_and_nothing_written(
     personas, signatures, media_type, field, message
 ):
-    with pytest.raises(CurationError) as exc:
+    with pytest.raises(DomainError) as exc:
         submit(personas.investigator, media_type=media_type, signatures=signatures, external_reference="R")
     assert exc.value.status == 400
     rows = exc.value.extra["errors"]["signatures"]
@@ -74,7 +76,7 @@ def test_bad_signatures_are_refused_with_a_precise_message_and_nothing_written(
     ],
 )
 def test_bad_fields_are_refused(personas, overrides, field):
-    with pytest.raises(CurationError) as exc:
+    with pytest.raises(DomainError) as exc:
         submit(personas.investigator, **(item_payload() | overrides))
     assert field in exc.value.extra["errors"]
     assert not Submission.objects.exists()
@@ -82,7 +84,7 @@ def test_bad_fields_are_refused(personas, overrides, field):
 
 @pytest.mark.parametrize("user", ["reviewer", "curator", "partner", "admin", "outsider"])
 def test_only_investigators_submit(personas, user):
-    with pytest.raises(CurationError) as exc:
+    with pytest.raises(DomainError) as exc:
         submit(getattr(personas, user), **item_payload())
     assert exc.value.status == 403
 
@@ -92,7 +94,7 @@ def test_a_signature_in_a_pending_or_approved_item_is_a_conflict(personas, statu
     first = submit(personas.investigator, **item_payload(algorithms=("md5", "sha1")))
     Submission.objects.filter(pk=first.pk).update(status=status)
     md5 = first.signatures.get(algorithm="md5").value
-    with pytest.raises(CurationError) as exc:
+    with pytest.raises(DomainError) as exc:
         submit(personas.colleague, media_type="image", external_reference="R",
                signatures=[{"algorithm": "sha256", "value": fake("sha256")},
                            {"algorithm": "md5", "value": md5.upper()}])
@@ -112,7 +114,7 @@ def test_the_same_value_under_another_algorithm_is_not_a_duplicate(personas):
 
 def test_a_withdrawn_items_signature_may_be_submitted_again_linked_to_it(personas):
     first = submit(personas.investigator, **item_payload())
-    services.submission_withdraw(actor=personas.investigator, item=first)
+    submission_withdraw(actor=personas.investigator, item=first)
     assert not first.signatures.filter(active=True).exists()
     again = submit(personas.investigator, media_type="image", external_reference="R2",
                    signatures=[{"algorithm": s.algorithm, "value": s.value} for s in first.signatures.all()])
@@ -122,13 +124,13 @@ def test_a_withdrawn_items_signature_may_be_submitted_again_linked_to_it(persona
 
 def test_withdraw_rules(personas):
     item = submit(personas.investigator, **item_payload())
-    with pytest.raises(CurationError, match="Only the investigator who submitted") as exc:
-        services.submission_withdraw(actor=personas.colleague, item=item)
+    with pytest.raises(DomainError, match="Only the investigator who submitted") as exc:
+        submission_withdraw(actor=personas.colleague, item=item)
     assert exc.value.status == 403
-    services.submission_withdraw(actor=personas.investigator, item=item)
+    submission_withdraw(actor=personas.investigator, item=item)
     item.refresh_from_db()
     assert item.status == "withdrawn" and item.closed_at is not None
-    with pytest.raises(CurationError, match="Only a pending item") as exc:
-        services.submission_withdraw(actor=personas.investigator, item=item)
+    with pytest.raises(DomainError, match="Only a pending item") as exc:
+        submission_withdraw(actor=personas.investigator, item=item)
     assert exc.value.status == 409
     assert AuditEntry.objects.filter(action="submission.withdraw").count() == 1

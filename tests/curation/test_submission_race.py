@@ -2,8 +2,8 @@
 
 import pytest
 
-from curation import services
 from curation.models import Signature, Submission
+from curation.submissions.services import ItemInput, submission_create
 from tests.curation.helpers import fake
 from tests.races import all_at_once
 
@@ -17,7 +17,7 @@ def test_simultaneous_submissions_of_one_signature_create_one_item(personas):
         value = fake("sha256")
 
         def submit(user, value=value):
-            return services.submission_create(actor=user, item=services.ItemInput(
+            return submission_create(actor=user, item=ItemInput(
                 media_type="image", external_reference="R",
                 signatures=[{"algorithm": "sha256", "value": value}, {"algorithm": "md5", "value": fake("md5")}],
             )).pk

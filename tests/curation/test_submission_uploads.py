@@ -67,8 +67,8 @@ def test_a_large_file_is_hashed_in_memory_through_the_browser_form(browser):
 
 
 def test_the_csrf_failure_view_answers_json_under_the_api_and_otherwise_defers_to_django(rf, settings):
-    from curation.uploads import TOO_LARGE_ATTR
-    from curation.views import csrf_failure
+    from curation.hashing.uploads import TOO_LARGE_ATTR
+    from curation.hashing.views import csrf_failure
 
     request = rf.post("/api/v1/anything/")
     setattr(request, TOO_LARGE_ATTR, True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from curation.workflow import (
+from curation.reviews.workflow import (
     AGREE,
     APPROVED,
     DISAGREE,

@@ -13,6 +13,7 @@ import re
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from core.actors import SYSTEM
 from curation.models import Release, Submission
 from tests.curation.helpers import TESTDATA, approved_item, make_item, publish
 from tests.e2e.conftest import assert_controls_labelled, authenticator, journey, open_nav, sign_in
@@ -178,11 +179,11 @@ def test_a_curator_publishes_a_release(people, live_server, personas):
 
 @journey
 def test_a_partner_downloads_the_list_and_checks_it_against_the_manifest(people, live_server, personas, tmp_path):
-    from curation import services
+    from curation.releases.services import feed_grant
 
     approved_item(personas)
     publish(personas.curator)
-    services.feed_grant(actor=None, organisation=personas.partner.organisation, feed_name="standard")
+    feed_grant(actor=SYSTEM, organisation=personas.partner.organisation, feed_name="standard")
     authenticator(personas.partner)
     page = people("partner")
     sign_in(page, live_server, personas.partner)

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
 from accounts.services import organisation_create
-from curation.errors import CurationError
+from core.actors import Operator
+from core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, country, kind, **options):
         try:
-            org = organisation_create(actor=None, name=name, country=country, kind=kind)
-        except CurationError as exc:
+            org = organisation_create(actor=Operator.current(), name=name, country=country, kind=kind)
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Created organisation {org.name} ({org.country}, {org.kind}), id {org.pk}.")

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import token_create
-from curation.errors import CurationError
+from core.actors import Operator
+from core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -18,8 +19,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user named {username!r}.")
         try:
-            token, key = token_create(actor=None, user=user, name=name, days=days)
-        except CurationError as exc:
+            token, key = token_create(actor=Operator.current(), user=user, name=name, days=days)
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"Token {token.prefix}… for {user.username}, expires {token.expires_at:%Y-%m-%d %H:%M} UTC.")
         self.stdout.write(key)

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation, Role
 from accounts.services import new_one_time_password, user_create
-from curation.errors import CurationError
+from core.actors import Operator
+from core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -24,10 +25,11 @@ class Command(BaseCommand):
         password = new_one_time_password()
         try:
             user = user_create(
-                actor=None, username=username, organisation=org, roles=roles, email=email, password=password,
+                actor=Operator.current(), username=username, organisation=org, roles=roles, email=email,
+                password=password,
                 must_change_password=True,
             )
-        except CurationError as exc:
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         roles = list(dict.fromkeys(roles))
         self.stdout.write(f"Created user {user.username} in {org.name} with roles {', '.join(roles)}.")

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
-from curation.errors import CurationError
-from curation.services import feed_grant
+from core.actors import Operator
+from core.errors import DomainError
+from curation.releases.services import feed_grant
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f"No organisation named {organisation!r}.")
         try:
-            feed_grant(actor=None, organisation=org, feed_name=feed, revoke=revoke)
-        except CurationError as exc:
+            feed_grant(actor=Operator.current(), organisation=org, feed_name=feed, revoke=revoke)
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"{org.name}: {'revoked' if revoke else 'granted'} the {feed} feed.")

@@ -1,7 +1,7 @@
 """Bulk import: `import_candidates FILE.csv --submitter USERNAME`.
 
 Columns `item_key,media_type,algorithm,value,external_reference`; rows sharing an `item_key` form
-one item. Every item goes through `services.submissions_import` — the same validation, duplicate
+one item. Every item goes through `submissions.imports.submissions_import` — the same validation, duplicate
 rule and audit as the API. Items with errors are reported by line and written not at all.
 """
 
@@ -14,8 +14,9 @@ from collections import defaultdict
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from curation.errors import CurationError
-from curation.services import ItemInput, submissions_import
+from core.errors import DomainError
+from curation.submissions.imports import submissions_import
+from curation.submissions.services import ItemInput
 
 COLUMNS = ["item_key", "media_type", "algorithm", "value", "external_reference"]
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         items, lines, errors = self.read(file)
         try:
             outcome = submissions_import(actor=user, items=items)
-        except CurationError as exc:
+        except DomainError as exc:
             raise CommandError(exc.message) from None
         for key, problems in outcome.errors.items():
             for index, message in problems:

@@ -2,9 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from curation import releases
-from curation.errors import CurationError
+from core.actors import Operator
+from core.errors import DomainError
 from curation.models import Release
+from curation.releases.services import release_request
 from curation.tasks import release_build
 
 
@@ -25,13 +26,13 @@ class Command(BaseCommand):
             if release is None:
                 raise CommandError("No release is building.")
             # Safe even if the first run is alive: each run is an attempt that takes the build over,
-            # and only the newest attempt may write or publish (curation/releases.py).
+            # and only the newest attempt may write or publish (curation/releases/build.py).
             release_build.delay(release.pk)
             self.stdout.write(f"Release {release.version}: build queued again.")
         else:
             try:
-                release = releases.release_request(actor=None, note=note)
-            except CurationError as exc:
+                release = release_request(actor=Operator.current(), note=note)
+            except DomainError as exc:
                 raise CommandError(exc.message) from None
             self.stdout.write(f"Release {release.version} requested.")
         if wait:

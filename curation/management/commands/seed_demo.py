@@ -12,8 +12,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from accounts.services import organisation_create, user_create
-from curation import releases, services
+from core.actors import Operator
 from curation.models import Release, Submission
+from curation.releases.build import release_build
+from curation.releases.services import feed_grant, release_request
+from curation.reviews.services import review_record
+from curation.submissions.services import ItemInput, item_retract, submission_create, submission_withdraw
 
 DEMO_PASSWORD = "baseline-demo"  # noqa: S105 - development-only demo accounts
 YES = {"real_child": True, "under_13": True, "sexual_abuse": True}
@@ -61,10 +65,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             for name, country, kind in ORGANISATIONS:
                 if not Organisation.objects.filter(name=name).exists():
-                    organisation_create(actor=None, name=name, country=country, kind=kind)
+                    organisation_create(actor=Operator.current(), name=name, country=country, kind=kind)
             for username, org_name, roles in USERS:
                 if not User.objects.filter(username=username).exists():
-                    user_create(actor=None, username=username, organisation=Organisation.objects.get(name=org_name),
+                    user_create(actor=Operator.current(), username=username,
+                                organisation=Organisation.objects.get(name=org_name),
                                 roles=roles, password=DEMO_PASSWORD, email=f"{username}@example.org")
         if not Submission.objects.exists():
             self.seed_items()
@@ -73,12 +78,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<13} {', '.join(roles):<14} {org_name}")
 
     def submit(self, n: int, note: str) -> Submission:
-        return services.submission_create(actor=User.objects.get(username="investigator"), item=services.ItemInput(
+        return submission_create(actor=User.objects.get(username="investigator"), item=ItemInput(
             media_type="image", signatures=synthetic(n), external_reference=f"DEMO-ICSE-{n:04d}", note=note))
 
     def review(self, item: Submission, *usernames: str, answers=YES) -> None:
         for username in usernames:
-            services.review_record(actor=User.objects.get(username=username), item=item, answers=dict(answers))
+            review_record(actor=User.objects.get(username=username), item=item, answers=dict(answers))
 
     def seed_items(self) -> None:
         """Ten weeks of history, told in order on a demo clock (freezegun, a development
@@ -110,7 +115,7 @@ class Command(BaseCommand):
                     listed.append(item)
             if week == 5 and len(listed) > 2:
                 with freeze_time(start + timedelta(weeks=week, days=5, hours=15)):
-                    services.item_retract(actor=curator, item=listed[2],
+                    item_retract(actor=curator, item=listed[2],
                                           reason="Demo: the hash was of a different file.")
             if week in (3, 6, 9):
                 with freeze_time(start + timedelta(weeks=week, days=6, hours=10)):
@@ -118,7 +123,7 @@ class Command(BaseCommand):
         now = timezone.now()
         with freeze_time(now - timedelta(days=2)):
             withdrawn = self.submit(next(counter), "Synthetic demo item, withdrawn by its submitter.")
-            services.submission_withdraw(actor=investigator, item=withdrawn)
+            submission_withdraw(actor=investigator, item=withdrawn)
         # Approved since the last release: waiting for the next one.
         with freeze_time(now - timedelta(days=1, hours=6)):
             fresh = self.submit(next(counter), "Synthetic demo item, approved after the last release.")
@@ -132,10 +137,10 @@ class Command(BaseCommand):
                 waiting.append(self.submit(next(counter), "Synthetic demo item waiting for review."))
         with freeze_time(now - timedelta(minutes=30)):
             self.review(waiting[0], "reviewer2")
-        services.feed_grant(actor=None, organisation=Organisation.objects.get(name="Example Networks"),
+        feed_grant(actor=Operator.current(), organisation=Organisation.objects.get(name="Example Networks"),
                             feed_name="standard")
 
     def publish(self, curator: User, note: str) -> None:
-        release = releases.release_request(actor=curator, note=note)
+        release = release_request(actor=curator, note=note)
         if Release.objects.get(pk=release.pk).status == Release.Status.BUILDING:
-            releases.release_build(release.pk)  # tasks run in process; build now if not yet built
+            release_build(release.pk)  # tasks run in process; build now if not yet built

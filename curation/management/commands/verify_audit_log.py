@@ -2,7 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from curation import audit
+from core import audit
+from curation.releases.selectors import unanchored_release_heads
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
         if broken is not None:
             self.stderr.write(f"Audit log broken at entry #{broken.seq} (id {broken.entry_id}): {broken.reason}.")
             sys.exit(1)
-        missing = audit.unanchored_release_heads()
+        missing = unanchored_release_heads()
         if missing:
             # The chain is self-consistent but was rewritten: signed manifests remember other heads.
             self.stderr.write("Audit log rewritten: the audit_head signed into release(s) "

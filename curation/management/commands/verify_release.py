@@ -5,8 +5,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from curation import releases, signing
 from curation.models import Release, SigningKey
+from curation.releases import signing
+from curation.releases.storage import chunks_of, open_file
 
 
 class Command(BaseCommand):
@@ -41,8 +42,8 @@ class Command(BaseCommand):
             return [f"{entry['name']} is not recorded"]
         digest, size = hashlib.sha256(), 0
         try:
-            with releases.open_file(record.path) as handle:
-                for chunk in releases.chunks_of(handle):
+            with open_file(record.path) as handle:
+                for chunk in chunks_of(handle):
                     digest.update(chunk)
                     size += len(chunk)
         except FileNotFoundError:

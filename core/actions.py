@@ -1,0 +1,70 @@
+"""Every action the audit log records, as constants (as Zulip keeps event types on its audit
+model). `audit.record` accepts nothing else, so a new kind of change must be named here first, and
+the groups below (which the audit page and the item history filter by) are derived from the
+names, so a new review action is hidden from the audit page while its item is undecided without
+anyone having to remember to add it.
+
+Naming: `<object>.<verb>`. Anything that records a single review, recusal or verdict is named
+`review.*`: blind review depends on it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    AUDIT_EXPORT = "audit.export"
+    AUTH_SIGN_IN = "auth.sign_in"
+    AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+    AUTH_SIGN_OUT = "auth.sign_out"
+    CRITERIA_PUBLISH = "criteria.publish"
+    FEED_GRANT = "feed.grant"
+    FEED_REVOKE = "feed.revoke"
+    MFA_ENROL = "mfa.enrol"
+    MFA_ENROL_FAILED = "mfa.enrol_failed"
+    MFA_RESET = "mfa.reset"
+    MFA_VERIFY = "mfa.verify"
+    MFA_VERIFY_FAILED = "mfa.verify_failed"
+    ORGANISATION_ACTIVATE = "organisation.activate"
+    ORGANISATION_CREATE = "organisation.create"
+    ORGANISATION_DEACTIVATE = "organisation.deactivate"
+    ORGANISATION_UPDATE = "organisation.update"
+    RELEASE_DOWNLOAD = "release.download"
+    RELEASE_FAIL = "release.fail"
+    RELEASE_PUBLISH = "release.publish"
+    RELEASE_REQUEST = "release.request"
+    REVIEW_RECORD = "review.record"
+    REVIEW_RECUSE = "review.recuse"
+    ROLE_GRANT = "role.grant"
+    ROLE_REVOKE = "role.revoke"
+    SIGNING_KEY_ACTIVATE = "signing_key.activate"
+    SUBMISSION_APPROVE = "submission.approve"
+    SUBMISSION_CREATE = "submission.create"
+    SUBMISSION_REJECT = "submission.reject"
+    SUBMISSION_RETRACT = "submission.retract"
+    SUBMISSION_WITHDRAW = "submission.withdraw"
+    TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
+    USER_ACTIVATE = "user.activate"
+    USER_CREATE = "user.create"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_EMAIL_DIGEST = "user.email_digest"
+    USER_PASSWORD_CHANGE = "user.password_change"
+    USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"
+    USER_PASSWORD_ISSUE = "user.password_issue"
+
+    @property
+    def subject(self) -> str:
+        """What the action is about: `review` for `review.record`."""
+        return self.value.partition(".")[0]
+
+
+def actions_about(subject: str) -> frozenset[AuditAction]:
+    return frozenset(action for action in AuditAction if action.subject == subject)
+
+
+# Entries that tell something about one review of an item: hidden while the item is undecided.
+REVIEW_ACTIONS = actions_about("review")
+# An item's status changes, shown as its history.
+STATUS_ACTIONS = actions_about("submission")

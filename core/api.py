@@ -1,0 +1,64 @@
+"""The API's shared shapes: pagination and errors (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def curation_error_response(exc: DomainError) -> Response:
+    """A service's domain error in the contract's shape."""
+    if exc.kind == "invalid":
+        body = exc.extra.get("errors") or {exc.field or "non_field_errors": [exc.message]}
+        return Response(body, status=400)
+    extra = {k: v for k, v in exc.extra.items() if k != "errors"}
+    return Response({"detail": exc.message, "code": exc.code, **extra}, status=exc.status)
+
+
+def exception_handler(exc, context):
+    """400s keep DRF's field-error shape; every other error is {"detail", "code"}."""
+    if isinstance(exc, DomainError):
+        return curation_error_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == status.HTTP_400_BAD_REQUEST:
+        return response
+    if isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = exc.get_codes()
+        if isinstance(detail, dict) and "detail" in detail:
+            # Already shaped by a view (for example a 409 with extra fields): keep it.
+            return response
+        if isinstance(detail, (list, dict)):
+            detail, code = str(detail), exc.default_code
+        response.data = {"detail": str(detail), "code": code if isinstance(code, str) else exc.default_code}
+    return response
+
+
+def paginated(serializer_class, name: str):
+    """The contract's page shape around a list, for the OpenAPI schema of APIViews."""
+    from rest_framework import serializers
+
+    return type(name, (serializers.Serializer,), {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": serializer_class(many=True),
+    })

@@ -1,0 +1,86 @@
+"""The audit log for administrators: filter, page through, export as CSV (blind review respected)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+
+from core import audit
+from core.actions import AuditAction
+from curation import permissions
+from curation.auditlog import selectors
+
+FILTERS = ("action", "actor", "object_id", "since", "until")
+
+
+def _filters(request) -> tuple[dict, dict]:
+    raw = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    errors, parsed = {}, dict(raw)
+    for name in ("since", "until"):
+        if raw[name]:
+            try:
+                parsed[name] = date.fromisoformat(raw[name])
+            except ValueError:
+                errors[name] = "Use the form YYYY-MM-DD."
+                parsed[name] = None
+        else:
+            parsed[name] = None
+    return parsed, {"raw": raw, "errors": errors}
+
+
+def _require_admin(request) -> None:
+    if not permissions.may_read_audit_log(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def audit_log(request):
+    _require_admin(request)
+    filters, form = _filters(request)
+    entries = selectors.audit_entries_visible(**filters)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in form["raw"].items() if v})
+    return render(request, "curation/audit_log.html", {"page": page, "form": form, "query": query},
+                  status=400 if form["errors"] else 200)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def audit_export(request):
+    _require_admin(request)
+    filters, form = _filters(request)
+    if form["errors"]:
+        return audit_log(request)
+    with transaction.atomic():
+        audit.record(actor=request.user, action=AuditAction.AUDIT_EXPORT, object_type="curation.auditentry",
+                     object_id="", details={k: v for k, v in form["raw"].items() if v})
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    # No sequence numbers or hashes: while review entries of undecided items are hidden, gaps in the
+    # sequence would count them and a neighbour's prev_hash would let a guessed verdict be confirmed.
+    # The chain itself is checked on the server with `manage.py verify_audit_log`.
+    header = ["created_at", "actor", "organisation", "action", "object_type", "object_id", "details"]
+
+    def rows():
+        yield writer.writerow(header)
+        for e in selectors.audit_entries_visible(**filters).iterator(chunk_size=2000):
+            yield writer.writerow([
+                e.created_at.isoformat(), e.actor_username, e.organisation.name if e.organisation else "",
+                e.action, e.object_type, e.object_id, json.dumps(e.details, sort_keys=True),
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="baseline-audit-log.csv"'
+    return response

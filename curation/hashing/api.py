@@ -1,0 +1,77 @@
+"""Hashing endpoints: the algorithm table, and `POST hash/` (a file hashed in memory, nothing kept)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, UnsupportedMediaType
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from accounts.permissions import HasRole
+from core.errors import DomainError
+from curation.hashing import media, signatures
+from curation.hashing.serializers import HashInput, HashOutput
+from curation.hashing.uploads import too_large_message, upload_too_large
+
+
+class AlgorithmsView(APIView):
+    """The signature algorithms the service accepts (DESIGN.md section 2)."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Algorithm",
+            {
+                "algorithm": serializers.CharField(),
+                "media_types": serializers.ListField(child=serializers.CharField()),
+                "canonical_form": serializers.CharField(),
+                "computed_from_file": serializers.BooleanField(),
+            },
+            many=True,
+        )
+    )
+    def get(self, request):
+        return Response(signatures.table())
+
+
+class TooLarge(DomainError):
+    def __init__(self) -> None:
+        super().__init__(too_large_message(), code="too_large", kind="too_large")
+
+
+class HashView(APIView):
+    """Hash a file in memory: its media type and signatures. Nothing is stored."""
+
+    permission_classes = [HasRole.of(Role.INVESTIGATOR)]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": HashInput}, responses=HashOutput)
+    def post(self, request):
+        upload = request.FILES.get("file")  # parsed in memory only (curation/uploads.py)
+        if upload_too_large(request):
+            raise TooLarge()
+        if upload is None:
+            return Response({"file": ["No file was submitted."]}, status=400)
+        if upload.size == 0:
+            return Response({"file": ["The submitted file is empty."]}, status=400)
+        try:
+            result = media.hash_bytes(upload.read())
+        except media.MediaError as exc:
+            if exc.status == 415:
+                raise UnsupportedMediaType(upload.content_type or "unknown", detail=exc.message) from None
+            if exc.status == 400:
+                return Response({"file": [exc.message]}, status=400)
+            return Response({"detail": exc.message, "code": exc.code}, status=exc.status)  # e.g. 413
+        finally:
+            upload.close()
+        return Response({"media_type": result.media_type, "signatures": result.signatures})
+
+    def handle_exception(self, exc):
+        # Over a browser session, DRF's CSRF check reads the form first; a body too large to parse
+        # has no token left to find. That is a 413, not a CSRF 403 (curation/uploads.py).
+        if (isinstance(exc, PermissionDenied) and str(exc.detail).startswith("CSRF Failed")
+                and upload_too_large(self.request)):
+            exc = TooLarge()
+        return super().handle_exception(exc)

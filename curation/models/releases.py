@@ -1,0 +1,152 @@
+"""Feeds, signing keys, releases, their membership, files, deltas and downloads."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from curation.models.submissions import Submission
+
+
+class Feed(models.Model):
+    """A set of release files a partner organisation may be entitled to (django-guardian grants)."""
+
+    STANDARD, PHOTODNA = "standard", "photodna"
+
+    name = models.CharField(max_length=20, unique=True)
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        permissions = [("download_feed", "Download the files of this feed")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SigningKey(models.Model):
+    """A public key releases were signed with. The private key lives only in its file."""
+
+    key_id = models.CharField(max_length=16, unique=True)
+    public_key = models.CharField(max_length=44, help_text="Raw 32-byte Ed25519 public key, base64.")
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="signingkey_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class Release(models.Model):
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    previous_version = models.PositiveIntegerField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    signature_counts = models.JSONField(default=dict)
+    added = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    manifest = models.BinaryField(null=True, editable=False, help_text="The exact signed bytes.")
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
+    signature = models.CharField(max_length=100, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # the newest attempt owns the build (releases.py)
+    progress = models.CharField(max_length=100, blank=True, help_text="The build step under way.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            # One build at a time, enforced by the database.
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="building"), name="release_one_building"
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="release_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.status})"
+
+
+class ReleaseMember(models.Model):
+    """The snapshot of approved items a release was rendered from: one row per item."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="members")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    added_in_version = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "submission"], name="releasemember_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} in {self.release_id}"
+
+
+class ReleaseFile(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=20)
+    feed = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    path = models.CharField(max_length=300, help_text="Name in the export storage.")
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["release", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "format"], name="releasefile_unique_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReleaseDelta(models.Model):
+    """A delta from an earlier published version, made on request and then kept."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="deltas")
+    since_version = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+    path = models.CharField(max_length=300)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "since_version"], name="releasedelta_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Download(models.Model):
+    """Every download of release material (who, which release and file, when, from where)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True, related_name="+")
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="downloads")
+    file = models.CharField(max_length=40, help_text="A format, or manifest, signature, delta-since-M.")
+    address = models.GenericIPAddressField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.release_id} {self.file}"

@@ -1,0 +1,174 @@
+"""Release endpoints: curators publish, partners list, download and verify (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import Pagination, paginated
+from core.inputs import whole_number
+from curation import permissions
+from curation.models import Feed, Release, SigningKey
+from curation.releases import services, storage
+from curation.releases.serializers import PublishInput, ReleaseOutput
+
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
+
+
+def _require_release_role(request) -> None:
+    if not permissions.may_see_releases(request.user):
+        raise PermissionDenied("Only partners and curators see releases.")
+
+
+def _release(request, version: int) -> Release:
+    _require_release_role(request)
+    release = permissions.releases_visible_to(request.user).filter(version=version).first()
+    if release is None:
+        raise NotFound("No such release, or it is not published.")
+    return release
+
+
+def _published(request, version: int) -> Release:
+    release = _release(request, version)
+    if release.status != Release.Status.PUBLISHED:
+        raise NotFound("That release is not published.")
+    return release
+
+
+def _out(request, release: Release) -> dict:
+    context = {"request": request, "feeds": permissions.entitled_feeds(request.user)}
+    return ReleaseOutput(release, context=context).data
+
+
+class ReleaseListView(APIView):
+    @extend_schema(responses=paginated(ReleaseOutput, "PaginatedReleases"), operation_id="releases_list")
+    def get(self, request):
+        _require_release_role(request)
+        items = permissions.releases_visible_to(request.user).prefetch_related("files").order_by("-version")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response([_out(request, r) for r in page])
+
+    @extend_schema(
+        request=PublishInput,
+        responses={202: inline_serializer("PublishAccepted", {"version": serializers.IntegerField(),
+                                                              "status": serializers.CharField()})},
+    )
+    def post(self, request):
+        if not permissions.may_publish(request.user):
+            raise PermissionDenied("Only curators publish releases.")
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = services.release_request(actor=request.user, note=data.validated_data["note"])
+        # The status it was requested in (building), not read again: without a broker the build
+        # has already run in process on commit.
+        return Response({"version": release.version, "status": release.status}, status=202)
+
+
+class ReleaseLatestView(APIView):
+    @extend_schema(responses=ReleaseOutput)
+    def get(self, request):
+        _require_release_role(request)
+        release = Release.objects.filter(status=Release.Status.PUBLISHED).order_by("-version").first()
+        if release is None:
+            raise NotFound("Nothing has been published yet.")
+        return Response(_out(request, release))
+
+
+class ReleaseDetailView(APIView):
+    @extend_schema(responses=ReleaseOutput)
+    def get(self, request, version: int):
+        return Response(_out(request, _release(request, version)))
+
+
+def _not_modified(request, sha256: str) -> HttpResponseNotModified | None:
+    """304 when the client already holds these bytes (ETag = their SHA-256); not a download."""
+    etag = f'"{sha256}"'
+    tags = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
+    return HttpResponseNotModified(headers={"ETag": etag}) if etag in tags or "*" in tags else None
+
+
+def _file_response(*, path: str, name: str, sha256: str, size: int):
+    etag = f'"{sha256}"'
+    suffix = name[name.rfind("."):]
+    response = FileResponse(
+        storage.open_file(path), as_attachment=True, filename=name,
+        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+    )
+    response["ETag"] = etag
+    response["Content-Length"] = str(size)
+    response["X-Content-SHA256"] = sha256
+    return response
+
+
+class ReleaseFileView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, version: int, file_format: str):
+        release = _published(request, version)
+        record = release.files.filter(format=file_format).first()
+        if record is None:
+            raise NotFound(f"Release {version} has no file of format {file_format!r}.")
+        if record.feed not in permissions.entitled_feeds(request.user):
+            raise PermissionDenied(f"Your organisation is not entitled to the {record.feed} feed.")
+        if (cached := _not_modified(request, record.sha256)) is not None:
+            return cached
+        services.download_record(request, release, file_format)
+        return _file_response(path=record.path, name=record.name, sha256=record.sha256, size=record.size)
+
+
+class ManifestView(APIView):
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, version: int):
+        release = _published(request, version)
+        if (cached := _not_modified(request, release.manifest_sha256)) is not None:
+            return cached
+        services.download_record(request, release, "manifest")
+        body = bytes(release.manifest)
+        response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = f'"{release.manifest_sha256}"'
+        response["Content-Disposition"] = f'attachment; filename="baseline-v{version}.manifest.json"'
+        return response
+
+
+class SignatureView(APIView):
+    @extend_schema(responses=inline_serializer("ReleaseSignature", {
+        "algorithm": serializers.CharField(), "key_id": serializers.CharField(),
+        "signature": serializers.CharField()}))
+    def get(self, request, version: int):
+        release = _published(request, version)
+        services.download_record(request, release, "signature")
+        return Response({"algorithm": "ed25519", "key_id": release.key_id, "signature": release.signature})
+
+
+class DeltaView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("since", int, required=True)],
+                   responses={(200, "text/csv"): bytes})
+    def get(self, request, version: int):
+        release = _published(request, version)
+        if Feed.STANDARD not in permissions.entitled_feeds(request.user):
+            raise PermissionDenied("Your organisation is not entitled to the standard feed.")
+        since = whole_number(request.query_params.get("since", ""))
+        if since is None:
+            return Response({"since": ["A published version number below this one is required."]}, status=400)
+        delta = services.delta_since(release, since)
+        if (cached := _not_modified(request, delta.sha256)) is not None:
+            return cached
+        services.download_record(request, release, f"delta-since-{since}")
+        return _file_response(path=delta.path, name=delta.name, sha256=delta.sha256, size=delta.size)
+
+
+class SigningKeysView(APIView):
+    @extend_schema(responses=inline_serializer("SigningKeyOut", {
+        "key_id": serializers.CharField(), "algorithm": serializers.CharField(),
+        "public_key": serializers.CharField(), "active": serializers.BooleanField()}, many=True))
+    def get(self, request):
+        _require_release_role(request)
+        return Response([
+            {"key_id": k.key_id, "algorithm": "ed25519", "public_key": k.public_key, "active": k.active}
+            for k in SigningKey.objects.order_by("-active", "-created_at")
+        ])

@@ -1,0 +1,208 @@
+"""Releases: requesting a build, building it from one snapshot, publishing it signed.
+
+A curator's request creates a `building` release (one at a time: a partial unique index) and
+queues `tasks.release_build`. The build snapshots the approved items into the release's
+membership table, renders every file from that snapshot by streaming rows into the export
+storage, records sizes and SHA-256, writes and signs the manifest, and only then publishes with a
+conditional update. A failed or interrupted build publishes nothing and its retry keeps the
+version number.
+
+More than one run of the same build can exist at once: the broker redelivers a task whose worker
+died, and `publish_release --resume` queues one more. Each run is an *attempt*: it takes the build
+over by raising the release's `attempts` counter (under the release's row lock) and from then on
+owns it until a newer attempt takes over. Every write an attempt makes to the release, its
+membership or its file rows happens under that row lock and only while the release is still
+`building` and still owned by the attempt; a run that has lost the build stops quietly. Each
+attempt writes its files under its own storage path (`releases/vN/attempt-K/`), so no run ever
+overwrites a file another run wrote, and the publish is a conditional update on (`building`, this
+attempt). Only once published are other attempts' files of that version deleted (no row refers to
+them). Once published, the database itself refuses any change to the
+release, its membership or its file rows (triggers, migration 0008).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.actions import AuditAction
+from core.actors import SYSTEM
+from curation.models import Release, ReleaseFile, ReleaseMember
+from curation.releases import exports, membership, signing, signing_keys
+from curation.releases.services import signing_key_register
+from curation.releases.storage import export_storage, write_stream
+
+log = logging.getLogger(__name__)
+
+
+class Superseded(Exception):
+    """This attempt no longer owns the build: a newer attempt took it over, or the build ended."""
+
+
+def release_build(release_id: int) -> str:
+    """Take the build of `release_id` over if it is still building, and build and publish it.
+
+    Returns the status the release is in when this attempt ends (an attempt that lost the build to
+    a newer one returns quietly with whatever the release is by then)."""
+    attempt = attempt_start(release_id)
+    if attempt is None:
+        return _status(release_id)
+    release = Release.objects.get(pk=release_id)
+    try:
+        _progress(release, attempt, "taking the snapshot of approved items")
+        snapshot(release, attempt)
+        files = []
+        for number, spec in enumerate(exports.FILES, start=1):
+            _progress(release, attempt, f"writing {spec.format} ({number} of {len(exports.FILES)})")
+            files.append(render_file(release, attempt, spec))
+        _progress(release, attempt, "signing the manifest")
+        manifest = _manifest(release, files)
+        _publish(release, attempt, files, manifest)
+    except Superseded:
+        log.info("Release %s attempt %s stopped: the build is no longer its own", release.version, attempt)
+        return _status(release_id)
+    except Exception as exc:
+        log.exception("Release %s build (attempt %s) failed", release.version, attempt)
+        _fail(release, attempt, exc)
+        return _status(release_id)
+    try:
+        _sweep_other_attempts(release, attempt)
+    except OSError:  # the release is published; leftovers only cost space
+        log.warning("Release %s: could not remove files of other attempts", release.version, exc_info=True)
+    return Release.Status.PUBLISHED
+
+
+def _status(release_id: int) -> str:
+    return Release.objects.filter(pk=release_id).values_list("status", flat=True).first() or "missing"
+
+
+def attempt_start(release_id: int) -> int | None:
+    """Take the build over: the new attempt number, or None if the release is not building."""
+    with transaction.atomic():
+        release = Release.objects.select_for_update().filter(pk=release_id, status=Release.Status.BUILDING).first()
+        if release is None:
+            return None
+        release.attempts += 1
+        release.progress = "starting"
+        release.save(update_fields=["attempts", "progress"])
+        return release.attempts
+
+
+@contextmanager
+def _owned(release: Release, attempt: int) -> Iterator[None]:
+    """A transaction holding the release's row lock, entered only while `attempt` owns the build."""
+    with transaction.atomic():
+        state = Release.objects.select_for_update().filter(pk=release.pk).values_list("status", "attempts").first()
+        if state != (Release.Status.BUILDING, attempt):
+            raise Superseded
+        yield
+
+
+def _progress(release: Release, attempt: int, step: str) -> None:
+    if not Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
+        progress=step
+    ):
+        raise Superseded
+
+
+def snapshot(release: Release, attempt: int) -> None:
+    with _owned(release, attempt):
+        ReleaseFile.objects.filter(release=release).delete()  # an earlier attempt's; this one renders all
+        ReleaseMember.objects.filter(release=release).delete()
+        membership.snapshot(release)
+        unsupported = membership.unsupported_members(release)
+        if unsupported:
+            raise RuntimeError(f"{unsupported} approved item(s) lack the recorded agreements that approve them")
+        counts = membership.counts(release)
+        Release.objects.filter(pk=release.pk).update(**counts)
+    for name, value in counts.items():
+        setattr(release, name, value)
+
+
+def attempt_path(release: Release, attempt: int, name: str) -> str:
+    return f"releases/v{release.version}/attempt-{attempt}/{name}"
+
+
+def render_file(release: Release, attempt: int, spec: exports.FileSpec) -> ReleaseFile:
+    name = spec.name(release.version)
+    stored = write_stream(attempt_path(release, attempt, name), membership.chunks_for(release, spec.format))
+    try:
+        with _owned(release, attempt):
+            ReleaseFile.objects.filter(release=release, format=spec.format).delete()
+            return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name,
+                                              path=stored.path, size=stored.size, sha256=stored.sha256)
+    except Superseded:
+        export_storage().delete(stored.path)  # never recorded, so never served: nothing to keep
+        raise
+
+
+def _sweep_other_attempts(release: Release, attempt: int) -> None:
+    """Once published, delete what earlier (or lost) attempts of this version left in storage. No
+    row refers to those files; a run still writing one deletes its own file when it finds the build
+    taken (`_render`)."""
+    storage = export_storage()
+    try:
+        folders, _ = storage.listdir(f"releases/v{release.version}")
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        if folder.startswith("attempt-") and folder != f"attempt-{attempt}":
+            base = f"releases/v{release.version}/{folder}"
+            for name in storage.listdir(base)[1]:
+                storage.delete(f"{base}/{name}")
+
+
+def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
+    previous = Release.objects.filter(version=release.version - 1, status=Release.Status.PUBLISHED).first()
+    key = signing_key_register()
+    return {
+        "list": "baseline",
+        "version": release.version,
+        "previous_version": previous.version if previous else None,
+        "previous_manifest_sha256": previous.manifest_sha256 if previous else None,
+        "created_at": timezone.now().isoformat(timespec="seconds"),
+        "item_count": release.item_count,
+        "signature_counts": release.signature_counts,
+        "added": release.added,
+        "removed": release.removed,
+        "audit_head": audit.head_hash(),
+        "key_id": key.key_id,
+        "files": [{"format": f.format, "feed": f.feed, "name": f.name, "size": f.size, "sha256": f.sha256}
+                  for f in files],
+    }
+
+
+def _publish(release: Release, attempt: int, files: list[ReleaseFile], manifest: dict) -> None:
+    body = signing.canonical_manifest(manifest)
+    key = signing_key_register()
+    signature = signing.sign(signing_keys.private_key(), body)
+    with _owned(release, attempt):
+        recorded = set(ReleaseFile.objects.filter(release=release).values_list("pk", flat=True))
+        if recorded != {f.pk for f in files}:
+            raise RuntimeError("the release's file records are not the ones this attempt wrote")
+        published = Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
+            status=Release.Status.PUBLISHED, published_at=timezone.now(), manifest=body, progress="",
+            manifest_sha256=hashlib.sha256(body).hexdigest(), signature=signature, key_id=key.key_id,
+            previous_version=manifest["previous_version"],
+        )
+        if published != 1:
+            raise Superseded
+        audit.record(actor=SYSTEM, action=AuditAction.RELEASE_PUBLISH, obj=release, details={
+            "version": release.version, "manifest_sha256": hashlib.sha256(body).hexdigest(),
+            "item_count": release.item_count, "added": release.added, "removed": release.removed,
+        })
+
+
+def _fail(release: Release, attempt: int, exc: Exception) -> None:
+    with transaction.atomic():
+        if Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
+            status=Release.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], progress=""
+        ):
+            audit.record(actor=SYSTEM, action=AuditAction.RELEASE_FAIL, obj=release,
+                         details={"version": release.version, "error": type(exc).__name__})

@@ -1,0 +1,64 @@
+"""Criteria sets: the active set reviewers answer, and publishing a new version."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from accounts.permissions import allows
+from core import audit
+from core.actions import AuditAction
+from core.actors import person
+from core.errors import DomainError
+from curation import permissions
+from curation.models import CriteriaSet, Criterion
+
+
+def active_criteria_set() -> CriteriaSet:
+    return CriteriaSet.objects.prefetch_related("criteria").get(is_active=True)
+
+
+def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
+    """Publish a new criteria-set version; new items use it, existing items keep theirs."""
+    if not allows(actor, permissions.may_publish_criteria):
+        raise DomainError("Only administrators publish criteria.", code="forbidden", kind="forbidden")
+    errors = _criteria_errors(criteria)
+    if errors:
+        raise DomainError("The criteria have errors.", code="invalid", field="criteria",
+                            extra={"errors": {"criteria": errors}})
+    with transaction.atomic():
+        # Lock every existing set, in one order, before reading: a concurrent publish waits here
+        # for the first to commit and then sees its new version. Locking only the active row is not
+        # enough: the waiter finds that row no longer active and would insert a second active set.
+        list(CriteriaSet.objects.select_for_update().order_by("version").values_list("pk", flat=True))
+        latest = CriteriaSet.objects.order_by("-version").values_list("version", flat=True).first() or 0
+        CriteriaSet.objects.filter(is_active=True).update(is_active=False)
+        try:
+            with transaction.atomic():
+                new = CriteriaSet.objects.create(version=latest + 1, is_active=True, created_by=person(actor))
+        except IntegrityError:  # only where rows cannot be locked (SQLite serialises writes instead)
+            raise DomainError("Another criteria version was published at the same moment; try again.",
+                                code="conflict", kind="conflict") from None
+        Criterion.objects.bulk_create(
+            Criterion(criteria_set=new, key=key, question=question, position=i)
+            for i, (key, question) in enumerate(criteria)
+        )
+        audit.record(actor=actor, action=AuditAction.CRITERIA_PUBLISH, obj=new,
+                     details={"version": new.version, "criteria": [{"key": k, "question": q} for k, q in criteria]})
+    return new
+
+
+def _criteria_errors(criteria: list[tuple[str, str]]) -> list[str]:
+    errors = []
+    if not criteria:
+        errors.append("A criteria set needs at least one criterion.")
+    keys = [key for key, _ in criteria]
+    for key, question in criteria:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
+            errors.append(f"{key!r}: a key is lower-case letters, digits and underscores, starting with a letter.")
+        if not question.strip() or len(question) > 500:
+            errors.append(f"{key!r}: a question is 1 to 500 characters.")
+    if len(set(keys)) != len(keys):
+        errors.append("Each key may appear only once.")
+    return errors

@@ -1,0 +1,62 @@
+"""Shapes of the items API. Rules live in services; these only check types."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from curation.hashing import signatures
+from curation.hashing.serializers import SignatureOutput
+from curation.models import MediaType, Submission
+
+
+class SignatureInput(serializers.Serializer):
+    algorithm = serializers.CharField(trim_whitespace=True)
+    value = serializers.CharField(trim_whitespace=False, max_length=signatures.VPDQ_MAX_FRAMES * 90)
+    quality = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+
+
+MAX_SIGNATURES = len(signatures.ALGORITHMS)  # one per algorithm; checked before any row is parsed
+
+
+class SubmissionInput(serializers.Serializer):
+    media_type = serializers.ChoiceField(choices=MediaType.choices)
+    signatures = SignatureInput(
+        many=True, allow_empty=False, max_length=MAX_SIGNATURES,
+        error_messages={"max_length": f"At most {MAX_SIGNATURES} signatures: one per algorithm "
+                                      f"({', '.join(signatures.ALGORITHMS)})."},
+    )
+    external_reference = serializers.CharField(max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    series = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    victim_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
+    offender_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class OrganisationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+
+
+class SubmissionOutput(serializers.ModelSerializer):
+    signatures = SignatureOutput(many=True)
+    organisation = OrganisationOutput()
+    criteria_set_version = serializers.IntegerField(source="criteria_set.version")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id", "status", "media_type", "signatures", "external_reference", "note", "organisation",
+            "criteria_set_version", "required_agreements", "created_at", "decided_at",
+            "series", "victim_identified", "offender_identified", "previous",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_previous"):
+            data.pop("previous")  # the link to an earlier item is for curators only
+        return data
+
+
+class RetractInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

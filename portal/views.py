@@ -1,0 +1,36 @@
+"""The home page (a dashboard per role) and the reviewer roster."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from accounts.models import Role
+from accounts.permissions import may_see_reviewer_roster, roles_of
+from portal import dashboards
+from portal.navigation import ROLE_SUMMARIES
+
+
+@login_required
+def home(request):
+    figures = {
+        Role.INVESTIGATOR: lambda: dashboards.investigator(request.user),
+        Role.REVIEWER: lambda: dashboards.reviewer(request.user),
+        Role.CURATOR: dashboards.curator,
+        Role.PARTNER: lambda: dashboards.partner(request.user),
+        Role.ADMINISTRATOR: dashboards.administrator,
+    }
+    roles = sorted(roles_of(request.user))
+    panels = [{"role": role, "label": Role(role).label, "summary": ROLE_SUMMARIES[role], "data": figures[role]()}
+              for role in roles]
+    return render(request, "portal/home.html", {"panels": panels})
+
+
+@login_required
+def reviewer_roster(request):
+    if not may_see_reviewer_roster(request.user):
+        raise PermissionDenied
+    page = Paginator(dashboards.reviewer_roster(), 50).get_page(request.GET.get("page"))
+    return render(request, "portal/reviewer_roster.html", {"page": page})
