@@ -100,15 +100,18 @@ def may_see_reviewer_roster(user) -> bool:
     return has_any_role(user, Role.ADMINISTRATOR, Role.CURATOR)
 
 
-class HasRole(BasePermission):
-    """DRF permission: `permission_classes = [HasRole.of(Role.CURATOR, ...)]`."""
+class Allows(BasePermission):
+    """DRF permission from a named rule: `permission_classes = [Allows.rule(may_review)]`."""
 
-    roles: tuple[str, ...] = ()
     message = "Your role does not allow this."
 
+    @staticmethod
+    def check(user) -> bool:
+        return False
+
     @classmethod
-    def of(cls, *roles: str) -> type[HasRole]:
-        return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
+    def rule(cls, rule) -> type[Allows]:
+        return type(f"Allows_{rule.__name__}", (cls,), {"check": staticmethod(rule)})
 
     def has_permission(self, request, view) -> bool:
-        return has_any_role(request.user, *self.roles)
+        return bool(self.check(request.user))

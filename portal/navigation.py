@@ -1,38 +1,43 @@
-"""Navigation by role: one table, so pages, landing panels and tests agree on who sees what."""
+"""Navigation: one table of links, each shown by the named rule its page asks, so pages, landing
+panels and tests agree on who sees what."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from accounts import permissions as account_rules
 from accounts.models import Role
-from accounts.permissions import roles_of
+from curation import permissions as curation_rules
 
 
 @dataclass(frozen=True)
 class Link:
     label: str
     url_name: str
-    roles: tuple[str, ...]  # empty: every signed-in user
+    # The named rule (a permissions module's `may_...`) that decides who sees the link; None: every
+    # signed-in user. The page behind it asks the same rule, so a link is never shown for a 403.
+    rule: Callable[..., bool] | None = None
     personal: bool = False  # shown beside the user's name rather than in the main navigation
 
 
 LINKS: tuple[Link, ...] = (
-    Link("Home", "home", ()),
-    Link("Submit", "submission-create", (Role.INVESTIGATOR,)),
-    Link("Submissions", "submission-list", (Role.INVESTIGATOR, Role.CURATOR)),
-    Link("Review queue", "review-queue", (Role.REVIEWER,)),
-    Link("Releases", "release-list", (Role.CURATOR, Role.PARTNER)),
-    Link("Reviewers", "reviewer-roster", (Role.ADMINISTRATOR, Role.CURATOR)),
-    Link("Criteria", "criteria-admin", (Role.ADMINISTRATOR,)),
-    Link("Entitlements", "entitlements", (Role.ADMINISTRATOR,)),
-    Link("Users", "admin-users", (Role.ADMINISTRATOR,)),
-    Link("Organisations", "admin-organisations", (Role.ADMINISTRATOR,)),
-    Link("Audit log", "audit-log", (Role.ADMINISTRATOR,)),
-    Link("Notices", "notices", (), personal=True),
-    Link("API", "tokens", (), personal=True),  # tokens, and from there the API docs
-    Link("Password", "password-change", (), personal=True),
+    Link("Home", "home"),
+    Link("Submit", "submission-create", curation_rules.may_submit),
+    Link("Submissions", "submission-list", curation_rules.may_list_submissions),
+    Link("Review queue", "review-queue", curation_rules.may_review),
+    Link("Releases", "release-list", curation_rules.may_see_releases),
+    Link("Reviewers", "reviewer-roster", account_rules.may_see_reviewer_roster),
+    Link("Criteria", "criteria-admin", curation_rules.may_publish_criteria),
+    Link("Entitlements", "entitlements", curation_rules.may_manage_entitlements),
+    Link("Users", "admin-users", account_rules.may_manage_accounts),
+    Link("Organisations", "admin-organisations", account_rules.may_manage_accounts),
+    Link("Audit log", "audit-log", curation_rules.may_read_audit_log),
+    Link("Notices", "notices", personal=True),
+    Link("API", "tokens", personal=True),  # tokens, and from there the API docs
+    Link("Password", "password-change", personal=True),
 )
 
 ROLE_SUMMARIES: dict[str, str] = {
@@ -45,10 +50,9 @@ ROLE_SUMMARIES: dict[str, str] = {
 
 
 def links_for(user) -> list[dict]:
-    roles = roles_of(user)
     result = []
     for link in LINKS:
-        if link.roles and not roles.intersection(link.roles):
+        if link.rule is not None and not link.rule(user):
             continue
         try:
             url = reverse(link.url_name)

@@ -9,9 +9,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import HasRole
+from accounts.permissions import Allows
 from core.errors import DomainError
+from curation import permissions
 from curation.hashing import media, signatures
 from curation.hashing.serializers import HashInput, HashOutput
 from curation.hashing.uploads import too_large_message, upload_too_large
@@ -44,7 +44,7 @@ class TooLarge(DomainError):
 class HashView(APIView):
     """Hash a file in memory: its media type and signatures. Nothing is stored."""
 
-    permission_classes = [HasRole.of(Role.INVESTIGATOR)]
+    permission_classes = [Allows.rule(permissions.may_submit)]
     parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": HashInput}, responses=HashOutput)

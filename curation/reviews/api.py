@@ -8,8 +8,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import HasRole
+from accounts.permissions import Allows
 from core.api import Pagination, paginated
 from curation import permissions
 from curation.models import Submission
@@ -48,7 +47,7 @@ class CriteriaView(APIView):
 class ReviewQueueView(APIView):
     """Pending items the caller may review, oldest first."""
 
-    permission_classes = [HasRole.of(Role.REVIEWER)]
+    permission_classes = [Allows.rule(permissions.may_review)]
 
     @extend_schema(responses=paginated(SubmissionOutput, "PaginatedReviewQueue"), operation_id="review_queue_list")
     def get(self, request):
