@@ -22,9 +22,10 @@ from core import audit
 from core.actions import AuditAction
 from core.actors import acts_beyond_roles, person
 from core.errors import DomainError
+from core.inputs import REASON_MAX_LENGTH
 
 PASSWORD_FAILURE_WINDOW = 3600  # seconds, as django-axes keeps a sign-in lockout (AXES_COOLOFF_TIME)
-MAX_REASON = 500  # as for retractions (curation/services.py)
+MAX_REASON = REASON_MAX_LENGTH
 
 
 def _max_length(model, field: str) -> int:

@@ -14,7 +14,7 @@ from guardian.shortcuts import get_objects_for_group
 
 from accounts.models import Role
 from accounts.permissions import has_role, roles_of
-from curation.models import Feed, Recusal, Release, Review, Submission
+from curation.models import Feed, FeedName, Recusal, Release, Review, Submission
 
 DECIDED = (Submission.Status.APPROVED, Submission.Status.REJECTED, Submission.Status.RETRACTED)
 
@@ -156,7 +156,7 @@ def releases_visible_to(user) -> QuerySet[Release]:
 def entitled_feeds(user) -> frozenset[str]:
     """Curators may fetch every feed; a partner the feeds granted to its organisation."""
     if has_role(user, Role.CURATOR):
-        return frozenset({Feed.STANDARD, Feed.PHOTODNA})
+        return frozenset(FeedName.values)
     if not has_role(user, Role.PARTNER) or user.organisation.group_id is None:
         return frozenset()
     feeds = get_objects_for_group(user.organisation.group, "curation.download_feed", klass=Feed)

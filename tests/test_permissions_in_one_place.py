@@ -15,6 +15,8 @@ PACKAGES = ("core", "accounts", "curation", "portal", "config")
 PERMISSION_MODULES = {Path("accounts/permissions.py"), Path("curation/permissions.py")}
 # The role primitives: only the permissions modules build rules from them.
 PRIMITIVES = {"has_role", "has_any_role"}
+# Where a set of roles would stand for a rule: navigation shows a link by the rule its page asks.
+NO_ROLE_SETS = {Path("portal/navigation.py")}
 
 
 def _sources() -> list[Path]:
@@ -52,7 +54,13 @@ def inline_role_checks(source: str, filename: str) -> list[str]:
     tree = ast.parse(source, filename=filename)
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _called_name(node) in PRIMITIVES:
+        if (isinstance(node, ast.Name) and node.id == "HasRole") or (
+                isinstance(node, ast.Attribute) and node.attr == "HasRole"):
+            found.append((node.lineno, "uses HasRole (a role list) instead of Allows.rule(a named rule)"))
+        elif Path(filename) in NO_ROLE_SETS and isinstance(node, ast.Tuple | ast.List | ast.Set) and any(
+                _is_role_member(element) for element in node.elts):
+            found.append((node.lineno, "lists roles where a named rule decides"))
+        elif isinstance(node, ast.Call) and _called_name(node) in PRIMITIVES:
             found.append((node.lineno, f"calls {_called_name(node)}()"))
         elif isinstance(node, ast.ImportFrom) and node.module == "accounts.permissions":
             found.extend((node.lineno, f"imports {alias.name}") for alias in node.names if alias.name in PRIMITIVES)
@@ -76,13 +84,18 @@ def test_the_checker_finds_inline_role_checks():
         "        pass\n"
         "    if role in Role.values:\n"  # input validation, not an access decision
         "        pass\n"
+        "permission_classes = [HasRole.of(Role.CURATOR)]\n"
+        "LINKS = (Link('Submit', 'submit', (Role.INVESTIGATOR,)),)\n"
     )
     assert inline_role_checks(source, "x.py") == [
         "x.py:1: imports has_role",
         "x.py:3: calls has_role()",
         "x.py:5: calls has_any_role()",
         "x.py:6: compares against a Role member in a condition",
+        "x.py:10: uses HasRole (a role list) instead of Allows.rule(a named rule)",
     ]
+    assert inline_role_checks(source, "portal/navigation.py")[-1] == (
+        "portal/navigation.py:11: lists roles where a named rule decides")
 
 
 def test_no_role_decisions_outside_the_permissions_modules():

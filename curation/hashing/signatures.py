@@ -26,22 +26,15 @@ class SignatureError(ValueError):
     """A value that is not in its algorithm's canonical form; the message says what is expected."""
 
 
-LABELS = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "pdq": "PDQ", "photodna": "PhotoDNA", "vpdq": "vPDQ"}
-
-
 @dataclass(frozen=True)
 class Algorithm:
     name: str
+    label: str  # how people write the name (forms, pages): SHA-256, PhotoDNA, vPDQ
     media_types: tuple[str, ...]
     canonical_form: str
     computed_from_file: bool
     normalise: Callable[[str], str]
     has_quality: bool = False
-
-    @property
-    def label(self) -> str:
-        """How people write the name (forms, pages): SHA-256, PhotoDNA, vPDQ."""
-        return LABELS[self.name]
 
 
 def _hex(length: int, name: str) -> Callable[[str], str]:
@@ -136,19 +129,19 @@ def _describe(value: str) -> str:
 ALGORITHMS: dict[str, Algorithm] = {
     a.name: a
     for a in (
-        Algorithm("md5", (IMAGE, VIDEO), "32 lowercase hex", True, _hex(32, "md5")),
-        Algorithm("sha1", (IMAGE, VIDEO), "40 lowercase hex", True, _hex(40, "sha1")),
-        Algorithm("sha256", (IMAGE, VIDEO), "64 lowercase hex", True, _hex(64, "sha256")),
+        Algorithm("md5", "MD5", (IMAGE, VIDEO), "32 lowercase hex", True, _hex(32, "md5")),
+        Algorithm("sha1", "SHA-1", (IMAGE, VIDEO), "40 lowercase hex", True, _hex(40, "sha1")),
+        Algorithm("sha256", "SHA-256", (IMAGE, VIDEO), "64 lowercase hex", True, _hex(64, "sha256")),
         Algorithm(
-            "pdq", (IMAGE,), "64 lowercase hex (256 bits); quality 0-100 alongside", True, _hex(64, "pdq"),
+            "pdq", "PDQ", (IMAGE,), "64 lowercase hex (256 bits); quality 0-100 alongside", True, _hex(64, "pdq"),
             has_quality=True,
         ),
         Algorithm(
-            "photodna", (IMAGE,), "144 bytes as standard base64, 192 characters, case preserved", False,
+            "photodna", "PhotoDNA", (IMAGE,), "144 bytes as standard base64, 192 characters, case preserved", False,
             _photodna,
         ),
         Algorithm(
-            "vpdq", (VIDEO,), 'JSON list of "pdq_hex,quality,timestamp" strings', False, _vpdq,
+            "vpdq", "vPDQ", (VIDEO,), 'JSON list of "pdq_hex,quality,timestamp" strings', False, _vpdq,
         ),
     )
 }

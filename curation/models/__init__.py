@@ -2,11 +2,20 @@
 
 from curation.models.criteria import CriteriaSet, Criterion
 from curation.models.notices import DigestState, Notice
-from curation.models.releases import Download, Feed, Release, ReleaseDelta, ReleaseFile, ReleaseMember, SigningKey
+from curation.models.releases import (
+    Download,
+    Feed,
+    FeedName,
+    Release,
+    ReleaseDelta,
+    ReleaseFile,
+    ReleaseMember,
+    SigningKey,
+)
 from curation.models.reviews import Recusal, Review
 from curation.models.submissions import MediaType, Signature, Submission
 
 __all__ = [
-    "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "MediaType", "Notice", "Recusal", "Release",
-    "ReleaseDelta", "ReleaseFile", "ReleaseMember", "Review", "Signature", "SigningKey", "Submission",
+    "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "MediaType", "Notice", "Recusal",
+    "Release", "ReleaseDelta", "ReleaseFile", "ReleaseMember", "Review", "Signature", "SigningKey", "Submission",
 ]

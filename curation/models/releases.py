@@ -9,10 +9,17 @@ from django.utils import timezone
 from curation.models.submissions import Submission
 
 
+class FeedName(models.TextChoices):
+    """The feeds (DESIGN.md section 3): which release files a partner organisation may fetch."""
+
+    STANDARD = "standard", "Standard"  # every format without PhotoDNA
+    PHOTODNA = "photodna", "PhotoDNA"  # the photodna and vics files, for PhotoDNA licensees
+
+
 class Feed(models.Model):
     """A set of release files a partner organisation may be entitled to (django-guardian grants)."""
 
-    STANDARD, PHOTODNA = "standard", "photodna"
+    STANDARD, PHOTODNA = FeedName.STANDARD, FeedName.PHOTODNA
 
     name = models.CharField(max_length=20, unique=True)
     description = models.CharField(max_length=200)

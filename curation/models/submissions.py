@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.inputs import REASON_MAX_LENGTH
 from curation.models.criteria import CriteriaSet
 
 
@@ -51,7 +52,7 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was withdrawn or retracted.")
-    retraction_reason = models.CharField(max_length=500, blank=True)
+    retraction_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

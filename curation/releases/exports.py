@@ -21,7 +21,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
-PHOTODNA_FEED, STANDARD_FEED = "photodna", "standard"
+from curation.hashing import signatures
+from curation.models.releases import FeedName
+
+PHOTODNA_FEED, STANDARD_FEED = FeedName.PHOTODNA.value, FeedName.STANDARD.value
+PHOTODNA_FORMATS = ("photodna", "vics")  # the files that carry PhotoDNA values
 
 # Big enough that per-chunk overhead (hashing, storage writes) vanishes, small enough to stay flat.
 CHUNK_SIZE = 64 * 1024
@@ -57,13 +61,13 @@ class FileSpec:
 _SUFFIXES = {
     "csv": ".csv",
     "json": ".json",
-    **{algorithm: f".{algorithm}.txt" for algorithm in ("md5", "sha1", "sha256", "pdq", "photodna", "vpdq")},
+    **{algorithm: f".{algorithm}.txt" for algorithm in signatures.ALGORITHMS},
     "threatexchange": ".threatexchange.txt",
     "vics": ".vics.json",
     "delta": ".delta.csv",
 }
 FILES: tuple[FileSpec, ...] = tuple(
-    FileSpec(name, PHOTODNA_FEED if name in ("photodna", "vics") else STANDARD_FEED) for name in _SUFFIXES
+    FileSpec(name, PHOTODNA_FEED if name in PHOTODNA_FORMATS else STANDARD_FEED) for name in _SUFFIXES
 )
 _BY_FORMAT = {spec.format: spec for spec in FILES}
 

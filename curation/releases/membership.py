@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+from curation.hashing import signatures
 from curation.models import Release, ReleaseMember, Signature, Submission
 from curation.releases import exports
 
@@ -173,7 +174,7 @@ def chunks_for(release: Release, file_format: str) -> Iterator[bytes]:
         return exports.render_csv(signature_rows(release))
     if file_format == "json":
         return exports.render_json(release.version, json_items(release))
-    if file_format in ("md5", "sha1", "sha256", "pdq", "photodna", "vpdq"):
+    if file_format in signatures.ALGORITHMS:
         return exports.render_values(values(release, file_format))
     if file_format == "threatexchange":
         return exports.render_threatexchange(threatexchange_rows(release))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from curation.models import Release
 from curation.permissions import may_see_release_internals
 
 
@@ -33,4 +34,5 @@ def _iso(value):
 
 
 class PublishInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=Release._meta.get_field("note").max_length)

@@ -20,14 +20,16 @@ from curation.models import Download, Feed, Release, ReleaseDelta, SigningKey
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.storage import export_storage, write_stream
 
+MAX_NOTE = Release._meta.get_field("note").max_length
+
 
 def release_request(*, actor, note: str = "") -> Release:
     """Create (or, after a failure, reuse) the next version as `building` and queue its build."""
     if not allows(actor, permissions.may_publish):
         raise DomainError("Only curators publish releases.", code="forbidden", kind="forbidden")
     note = (note or "").strip()
-    if len(note) > 500:
-        raise DomainError("At most 500 characters.", code="invalid", field="note")
+    if len(note) > MAX_NOTE:
+        raise DomainError(f"At most {MAX_NOTE} characters.", code="invalid", field="note")
     try:
         with transaction.atomic():
             release = _next_release(actor, note)

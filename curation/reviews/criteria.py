@@ -14,6 +14,9 @@ from core.errors import DomainError
 from curation import permissions
 from curation.models import CriteriaSet, Criterion
 
+MAX_QUESTION = Criterion._meta.get_field("question").max_length
+KEY_PATTERN = rf"[a-z][a-z0-9_]{{0,{Criterion._meta.get_field('key').max_length - 1}}}"
+
 
 def active_criteria_set() -> CriteriaSet:
     return CriteriaSet.objects.prefetch_related("criteria").get(is_active=True)
@@ -55,10 +58,10 @@ def _criteria_errors(criteria: list[tuple[str, str]]) -> list[str]:
         errors.append("A criteria set needs at least one criterion.")
     keys = [key for key, _ in criteria]
     for key, question in criteria:
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
+        if not re.fullmatch(KEY_PATTERN, key):
             errors.append(f"{key!r}: a key is lower-case letters, digits and underscores, starting with a letter.")
-        if not question.strip() or len(question) > 500:
-            errors.append(f"{key!r}: a question is 1 to 500 characters.")
+        if not question.strip() or len(question) > MAX_QUESTION:
+            errors.append(f"{key!r}: a question is 1 to {MAX_QUESTION} characters.")
     if len(set(keys)) != len(keys):
         errors.append("Each key may appear only once.")
     return errors

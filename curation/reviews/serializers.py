@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from curation.models import Recusal
+from curation.models import Recusal, Review
 from curation.submissions.serializers import OrganisationOutput
 
 
 class ReviewInput(serializers.Serializer):
     answers = serializers.JSONField()
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=Review._meta.get_field("comment").max_length)
 
 
 class ReviewResult(serializers.Serializer):

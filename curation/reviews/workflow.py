@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-AGREE, DISAGREE = "agree", "disagree"
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+from curation.models import Review, Submission
+
+# The vocabulary is the models' (one home); the rules here never touch the database.
+AGREE, DISAGREE = Review.Verdict.AGREE, Review.Verdict.DISAGREE
+PENDING, APPROVED, REJECTED = Submission.Status.PENDING, Submission.Status.APPROVED, Submission.Status.REJECTED
 MINIMUM_AGREEMENTS = 3
 
 

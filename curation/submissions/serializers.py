@@ -9,6 +9,10 @@ from curation.hashing.serializers import SignatureOutput
 from curation.models import MediaType, Submission
 
 
+def _max_length(field: str) -> int:
+    return Submission._meta.get_field(field).max_length
+
+
 class SignatureInput(serializers.Serializer):
     algorithm = serializers.CharField(trim_whitespace=True)
     value = serializers.CharField(trim_whitespace=False, max_length=signatures.VPDQ_MAX_FRAMES * 90)
@@ -25,9 +29,9 @@ class SubmissionInput(serializers.Serializer):
         error_messages={"max_length": f"At most {MAX_SIGNATURES} signatures: one per algorithm "
                                       f"({', '.join(signatures.ALGORITHMS)})."},
     )
-    external_reference = serializers.CharField(max_length=200)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    series = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    external_reference = serializers.CharField(max_length=_max_length("external_reference"))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=_max_length("note"), default="")
+    series = serializers.CharField(required=False, allow_blank=True, max_length=_max_length("series"), default="")
     victim_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
     offender_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
 
@@ -59,4 +63,4 @@ class SubmissionOutput(serializers.ModelSerializer):
 
 
 class RetractInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=_max_length("retraction_reason"))

@@ -24,9 +24,10 @@ def page_url(context, number: int) -> str:
 @register.filter
 def algorithm_label(name: str) -> str:
     """`{{ s.algorithm|algorithm_label }}`: SHA-256, PhotoDNA, vPDQ, as people write them."""
-    from curation.hashing.signatures import LABELS
+    from curation.hashing.signatures import ALGORITHMS
 
-    return LABELS.get(name, name)
+    algorithm = ALGORITHMS.get(name)
+    return algorithm.label if algorithm else name
 
 
 STATUS_EVENTS = {

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Organisation, Role, User
 from accounts.services import organisation_create, user_create
 from core.actors import Operator
-from curation.models import Release, Submission
+from curation.models import FeedName, Release, Submission
 from curation.releases.build import release_build
 from curation.releases.services import feed_grant, release_request
 from curation.reviews.services import review_record
@@ -138,7 +138,7 @@ class Command(BaseCommand):
         with freeze_time(now - timedelta(minutes=30)):
             self.review(waiting[0], "reviewer2")
         feed_grant(actor=Operator.current(), organisation=Organisation.objects.get(name="Example Networks"),
-                            feed_name="standard")
+                            feed_name=FeedName.STANDARD)
 
     def publish(self, curator: User, note: str) -> None:
         release = release_request(actor=curator, note=note)
