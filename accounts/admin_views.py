@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import mfa, services
+from accounts import services
 from accounts.countries import COUNTRIES
 from accounts.models import Organisation, Role, RoleGrant, User
 from accounts.permissions import may_manage_accounts
@@ -92,7 +92,7 @@ def user_active(request, pk: int):
 @require_POST
 def user_reset_mfa(request, pk: int):
     def reset(user):
-        mfa.reset(actor=request.user, user=user)
+        services.mfa_reset(actor=request.user, user=user)
         messages.success(request, f"{user.username} will set up a new second factor at their next sign-in.")
     return _user_action(request, pk, reset)
 

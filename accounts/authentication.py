@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from accounts import services
 from accounts.models import ApiToken
 from accounts.tokens import digest
 
@@ -46,7 +47,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not user.is_active or user.organisation is None or not user.organisation.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            services.token_mark_used(token, now)
         return user, token
 
     def authenticate_header(self, request) -> str:

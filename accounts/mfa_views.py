@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts import mfa
+from accounts import mfa, services
 from core.errors import DomainError
 
 
@@ -42,7 +42,7 @@ def verify(request):
         return redirect("mfa-enrol")
     error = None
     if request.method == "POST":
-        error = mfa.verify(request, request.POST.get("token", ""))
+        error = services.mfa_verify(request, request.POST.get("token", ""))
         if error is None:
             return redirect(safe_next(request))
     return render(request, "accounts/mfa_verify.html", {"error": error, "next": safe_next(request)},
@@ -53,11 +53,11 @@ def verify(request):
 def enrol(request):
     if mfa.has_device(request.user) and not request.user.is_verified():
         return redirect("mfa-verify")  # a second factor exists: prove it before replacing it
-    device = mfa.pending_device(request.user)
+    device = services.mfa_device_pending(request.user)
     error = None
     if request.method == "POST":
         try:
-            codes = mfa.enrol_confirm(request, device, request.POST.get("token", ""))
+            codes = services.mfa_enrol(request, device, request.POST.get("token", ""))
         except DomainError as exc:
             error = exc.message
         else:

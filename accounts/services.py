@@ -1,4 +1,4 @@
-"""Every write to organisations, users, roles and tokens. Each one audits in its own transaction."""
+"""Every write to organisations, users, roles, tokens and second factors. Each one audits in its own transaction."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions
 from accounts.countries import COUNTRIES
+from accounts.mfa import RECOVERY_CODES as MFA_RECOVERY_CODES
+from accounts.mfa import THROTTLED as MFA_THROTTLED
 from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
 from accounts.permissions import allows
 from accounts.tokens import digest, new_key
@@ -373,3 +378,86 @@ def user_email_digest_set(*, actor, user: User, on: bool) -> User:
         audit.record(actor=actor, action=AuditAction.USER_EMAIL_DIGEST, obj=user, details={"on": on})
     actor.email_digest = on
     return user
+
+
+def token_mark_used(token: ApiToken, now) -> None:
+    """Record when a token was last used (the caller limits how often: once a minute is enough)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+# Second factors (django-otp TOTP with recovery codes) -----------------------------------------
+
+def mfa_device_pending(user) -> TOTPDevice:
+    """The user's unconfirmed authenticator, created on first visit to the enrolment page."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def mfa_enrol(request, device: TOTPDevice, token: str) -> list[str]:
+    """Confirm the authenticator with a current code; returns fresh recovery codes (shown once)."""
+    token = (token or "").strip().replace(" ", "")
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
+        allowed, _ = device.verify_is_allowed()
+        matched = allowed and token.isascii() and token.isdigit() and device.verify_token(token)
+        if not matched:
+            audit.record(actor=request.user, action=AuditAction.MFA_ENROL_FAILED, obj=request.user)
+    if not allowed:
+        raise DomainError(MFA_THROTTLED, code="throttled", field="token")
+    if not matched:
+        raise DomainError("That code did not match. Check the time on your phone and try again.",
+                            code="invalid_token", field="token")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+        codes = _mfa_recovery_codes_new(request.user)
+        audit.record(actor=request.user, action=AuditAction.MFA_ENROL, obj=request.user)
+    otp_login(request, device)
+    return codes
+
+
+def _mfa_recovery_codes_new(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(MFA_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def mfa_verify(request, token: str) -> str | None:
+    """Check a TOTP or recovery code for the signed-in user and mark the session verified.
+    Returns None on success, else why not (django-otp slows down repeated wrong codes)."""
+    token = (token or "").strip().replace(" ", "").lower()
+    user = request.user
+    device, throttled = None, False
+    if token:
+        for candidate in [*TOTPDevice.objects.filter(user=user, confirmed=True),
+                          *StaticDevice.objects.filter(user=user, confirmed=True)]:
+            if hasattr(candidate, "verify_is_allowed") and not candidate.verify_is_allowed()[0]:
+                throttled = True
+                continue
+            if candidate.verify_token(token):
+                device = candidate
+                break
+    with transaction.atomic():
+        audit.record(actor=user, action=AuditAction.MFA_VERIFY if device else AuditAction.MFA_VERIFY_FAILED,
+                     obj=user,
+                     details={"method": "recovery_code" if isinstance(device, StaticDevice) else "totp"}
+                     if device else {})
+    if device is None:
+        return MFA_THROTTLED if throttled else (
+            "That code did not match. Try the current code from your authenticator, or a recovery code.")
+    otp_login(request, device)
+    return None
+
+
+def mfa_reset(*, actor, user) -> None:
+    """An administrator removes a user's second factor; they enrol again at their next sign-in."""
+    if not permissions.may_manage_accounts(actor):
+        raise DomainError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
+    if actor.pk == user.pk:
+        raise DomainError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+        audit.record(actor=actor, action=AuditAction.MFA_RESET, obj=user, details={"devices_removed": removed})

@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     AUDIT_EXPORT = "audit.export"
     AUTH_SIGN_IN = "auth.sign_in"
     AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+    AUTH_SIGN_IN_FAILURES = "auth.sign_in_failures"  # a count, once one address has failed too often
     AUTH_SIGN_OUT = "auth.sign_out"
     CRITERIA_PUBLISH = "criteria.publish"
     FEED_GRANT = "feed.grant"

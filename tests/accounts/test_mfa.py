@@ -8,7 +8,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa
+from accounts import mfa, services
 from core.errors import DomainError
 from core.models import AuditEntry
 
@@ -96,10 +96,10 @@ def test_the_next_parameter_cannot_leave_the_site(personas):
 def test_administrators_reset_a_second_factor_audited(personas):
     TOTPDevice.objects.create(user=personas.curator, name="phone", confirmed=True)
     with pytest.raises(DomainError, match="Only administrators"):
-        mfa.reset(actor=personas.reviewer, user=personas.curator)
+        services.mfa_reset(actor=personas.reviewer, user=personas.curator)
     with pytest.raises(DomainError, match="own second factor"):
-        mfa.reset(actor=personas.admin, user=personas.admin)
-    mfa.reset(actor=personas.admin, user=personas.curator)
+        services.mfa_reset(actor=personas.admin, user=personas.admin)
+    services.mfa_reset(actor=personas.admin, user=personas.curator)
     assert not mfa.has_device(personas.curator)
     assert AuditEntry.objects.get(action="mfa.reset").actor == personas.admin
 

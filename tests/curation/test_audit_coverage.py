@@ -24,7 +24,6 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_perms
 
-from accounts import mfa
 from accounts import services as accounts
 from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
 from core.errors import DomainError
@@ -357,7 +356,7 @@ def mfa_reset(w: World) -> Case:
     curator = w.personas.curator
     TOTPDevice.objects.create(user=curator, name="phone", confirmed=True)
     return Case("mfa.reset",
-                lambda: mfa.reset(actor=w.personas.admin, user=curator),
+                lambda: accounts.mfa_reset(actor=w.personas.admin, user=curator),
                 lambda: [("mfa.reset", w.personas.admin, curator)],
                 lambda: not TOTPDevice.objects.filter(user=curator).exists())
 
