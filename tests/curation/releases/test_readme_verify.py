@@ -12,7 +12,7 @@ from curation.releases.services import feed_grant
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def snippet() -> str:
@@ -55,5 +55,5 @@ def test_the_readme_snippet_verifies_a_partners_download(personas, api, tmp_path
 
 
 def test_the_script_partners_download_is_the_readme_snippet():
-    served = (Path(__file__).resolve().parents[2] / "static" / "baseline-verify.py").read_text()
+    served = (Path(__file__).resolve().parents[3] / "static" / "baseline-verify.py").read_text()
     assert served == snippet()

@@ -27,7 +27,7 @@ from curation.hashing import media, signatures
 from curation.hashing.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
 
 # CI clones the repository with shared/ beside the clone; locally the repo is /work/main beside /work/shared.
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[3].parent / "shared" / "testdata"
 PDQ_DATA = TESTDATA / "pdq"
 CONFORMANCE_DISTANCE = 16  # what the reference suite allows a conforming implementation
 
