@@ -67,8 +67,8 @@ def personas(db) -> Personas:
 def api():
     """Return an API client authenticated with a real token for `user` (None: anonymous)."""
 
-    def make(user: User | None = None) -> APIClient:
-        client = APIClient()
+    def make(user: User | None = None, *, enforce_csrf_checks: bool = False) -> APIClient:
+        client = APIClient(enforce_csrf_checks=enforce_csrf_checks)
         if user is not None:
             _, key = token_create(actor=SYSTEM, user=user, name="test")
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -102,6 +102,16 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def private_cache(settings):
+    """API throttling counts requests per token in the cache. Test databases number tokens from 1,
+    so runs sharing the Redis cache would share counters: the test gets its own in-process cache."""
+    import uuid
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"private-{uuid.uuid4()}"}}
 
 
 def ensure_initial_data() -> None:

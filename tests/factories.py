@@ -2,6 +2,8 @@ import factory
 
 from accounts.models import Organisation, RoleGrant, User
 
+PASSWORD = "correct horse battery staple"  # every factory user's
+
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -22,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     organisation = factory.SubFactory(OrganisationFactory)
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -34,7 +34,7 @@ from curation.releases.services import feed_grant, release_request
 from tests.curation.helpers import agree, approved_item, make_item, publish
 from tests.factories import OrganisationFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]  # tests/conftest.py
 
 # Callers. "pending_reviewer" reviewed the pending item (and not the approved one); "reviewer"
 # reviewed the approved item and has the pending one in its queue; "same_org_reviewer" is a reviewer
@@ -325,12 +325,6 @@ ADMIN_INTERNALS = frozenset({
 MISSING_ITEM = uuid.UUID("00000000-0000-4000-8000-000000000000")
 
 
-@pytest.fixture(autouse=True)
-def private_cache(settings):
-    """API throttling counts requests per token in the cache. Test databases number tokens from 1,
-    so runs sharing the Redis cache would share counters: each test gets its own in-process cache."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": f"access-matrix-{uuid.uuid4()}"}}
 
 
 def served_routes() -> dict[str, object]:

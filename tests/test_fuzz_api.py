@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import string
-import uuid
 from pathlib import Path
 from unittest import mock
 
@@ -41,7 +40,7 @@ from curation.reviews import workflow
 from tests.curation.helpers import agree, approved_item, fake, make_item, publish
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]  # tests/conftest.py
 
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -49,12 +48,6 @@ PARSER = settings(max_examples=200, deadline=None, derandomize=True, database=No
                   suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(autouse=True)
-def private_cache(settings):
-    """API throttling counts requests per token in the cache. Test databases number tokens from 1,
-    so runs sharing the Redis cache would share counters: each test gets its own in-process cache."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": f"fuzz-{uuid.uuid4()}"}}
 
 
 # --- schemathesis against the served schema --------------------------------------------------

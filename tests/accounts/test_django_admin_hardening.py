@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import PASSWORD
+
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"  # tests/factories.py
 
 
 def test_the_admins_password_change_leads_to_the_projects_page_and_changes_nothing(personas, client):

@@ -11,9 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, services
 from core.errors import DomainError
 from core.models import AuditEntry
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"
 
 
 def code(device: TOTPDevice, offset: int = 0) -> str:

@@ -11,9 +11,9 @@ from core.actors import SYSTEM
 from core.errors import DomainError
 from core.models import AuditEntry
 from tests.clients import VerifiedClient
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"  # tests/factories.py
 NEW = "a fresh passphrase for baseline"
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import os
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from io import BytesIO
 
 _counter = itertools.count(1)
 
@@ -72,3 +79,73 @@ def publish(actor=SYSTEM, note=""):
     tasks.release_build(release.pk)
     release.refresh_from_db()
     return release
+
+
+def large_png(megabytes: float = 5.0) -> bytes:
+    """A real PNG of about `megabytes` MB (noise does not compress), built in memory: well over the
+    2.5 MB above which Django's default handlers spill an upload to a temporary file."""
+    import numpy as np
+    from PIL import Image
+
+    side = int((megabytes * 2**20 / 3) ** 0.5)
+    pixels = np.random.default_rng(7).integers(0, 256, size=(side, side, 3), dtype=np.uint8)
+    out = BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+# Nothing is written to disk while hashing (invariant 1). Audit hooks cannot be removed, so one is
+# installed for the whole process, at import, and acts only while `_watching` holds a list.
+_watching: ContextVar[list[str] | None] = ContextVar("watching_writes", default=None)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+class FileWriteRefused(PermissionError, RuntimeError):
+    """What the guard raises on an open for writing."""
+
+
+def _refuse_writes(event: str, args: tuple) -> None:
+    seen = _watching.get()
+    if seen is None or event != "open":
+        return
+    path, mode, flags = args
+    writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+        isinstance(flags, int) and flags & _WRITE_FLAGS
+    )
+    if writes:
+        seen.append(repr(path))
+        raise FileWriteRefused(f"opened {path!r} for writing while hashing")
+
+
+sys.addaudithook(_refuse_writes)
+
+
+@contextmanager
+def no_file_writes() -> Iterator[list[str]]:
+    """Refuse every open for writing in this thread; yields the paths that were tried."""
+    seen: list[str] = []
+    token = _watching.set(seen)
+    try:
+        yield seen
+    finally:
+        _watching.reset(token)
+
+
+@contextmanager
+def vpdq_importable() -> Iterator[None]:
+    """python-threatexchange's vPDQ modules import the native `vpdq` hasher, used only to hash
+    files; where it is not built, a stand-in lets them load, and nothing loaded against it outlives
+    the block."""
+    import importlib.util
+
+    stubbed = importlib.util.find_spec("vpdq") is None
+    if stubbed:
+        stand_in = types.ModuleType("vpdq")
+        stand_in.VpdqFeature = object  # type: ignore[attr-defined]  # used only in annotations
+        sys.modules["vpdq"] = stand_in
+    try:
+        yield
+    finally:
+        if stubbed:
+            for name in [n for n in sys.modules if n == "vpdq" or n.startswith("threatexchange.extensions.vpdq")]:
+                del sys.modules[name]

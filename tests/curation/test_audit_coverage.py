@@ -36,10 +36,9 @@ from curation.reviews import criteria as criteria_services
 from curation.reviews import services as reviews
 from curation.submissions import services as submissions
 from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, item_payload, make_item, publish
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"  # tests/factories.py
 
 
 class Crash(BaseException):

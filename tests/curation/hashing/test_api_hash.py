@@ -1,55 +1,21 @@
 import hashlib
-import sys
-import threading
-from contextlib import contextmanager
 from io import BytesIO
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopUpload
 from django.test import override_settings
-from PIL import Image
-from rest_framework.test import APIClient
 
-from accounts.services import token_create
-from core.actors import SYSTEM
 from core.models import AuditEntry
 from curation.hashing import media
 from curation.hashing.uploads import MemoryOnlyUploadHandler
 from curation.models import Signature
 from tests.clients import VerifiedClient
-from tests.curation.helpers import TESTDATA
+from tests.curation.helpers import TESTDATA, large_png, no_file_writes
 
 pytestmark = pytest.mark.django_db
 JPEG = TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg"
 MP4 = TESTDATA / "vpdq" / "pattern-hd-no-bar.mp4"
-
-_guard = threading.local()
-
-
-def _refuse_writes(event, args):
-    if event == "open" and getattr(_guard, "active", False):
-        mode = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
-        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
-        import os
-
-        writing = any(c in mode for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-        if writing:
-            raise RuntimeError(f"an upload tried to open {args[0]!r} for writing")
-
-
-sys.addaudithook(_refuse_writes)
-
-
-@contextmanager
-def no_file_writes():
-    _guard.active = True
-    try:
-        yield
-    finally:
-        _guard.active = False
-
 
 def post_file(api, user, name, data, content_type="application/octet-stream"):
     upload = SimpleUploadedFile(name, data, content_type=content_type)
@@ -86,16 +52,6 @@ def test_nothing_is_stored_logged_or_written(personas, api, caplog):
             assert client.post("/api/v1/hash/", {"file": upload}, format="multipart").status_code == 200
     assert (Signature.objects.count(), AuditEntry.objects.count()) == before
     assert all(data[:64] not in record.getMessage().encode(errors="ignore") for record in caplog.records)
-
-
-def large_png(megabytes: float = 5.0) -> bytes:
-    """A real PNG of about `megabytes` MB (noise does not compress), built in memory: well over the
-    2.5 MB above which Django's default handlers spill an upload to a temporary file."""
-    side = int((megabytes * 2**20 / 3) ** 0.5)
-    pixels = np.random.default_rng(7).integers(0, 256, size=(side, side, 3), dtype=np.uint8)
-    out = BytesIO()
-    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
-    return out.getvalue()
 
 
 def test_a_large_upload_is_hashed_without_touching_the_disk(personas, api):
@@ -159,18 +115,12 @@ def test_a_file_overflowing_while_streaming_stops_without_a_connection_reset(rf)
     assert handler.buffer.tell() == 0  # and what was received is dropped
 
 
-def csrf_enforcing_api(user) -> APIClient:
-    client = APIClient(enforce_csrf_checks=True)
-    _, key = token_create(actor=SYSTEM, user=user, name="test")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 @override_settings(BASELINE_MAX_UPLOAD_MB=1)
 @pytest.mark.parametrize("size", [2 * 1024 * 1024, 1024 * 1024 + 10])
-def test_token_callers_get_413_json_with_csrf_checks_on(personas, size):
+def test_token_callers_get_413_json_with_csrf_checks_on(personas, api, size):
     upload = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * size)
-    response = csrf_enforcing_api(personas.investigator).post("/api/v1/hash/", {"file": upload}, format="multipart")
+    client = api(personas.investigator, enforce_csrf_checks=True)
+    response = client.post("/api/v1/hash/", {"file": upload}, format="multipart")
     assert response.status_code == 413
     assert response.json() == {"detail": "The file is larger than the 1 MB limit.", "code": "too_large"}
 

@@ -12,11 +12,7 @@ import math
 import os
 import random
 import struct
-import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 
@@ -25,9 +21,8 @@ from PIL import Image
 
 from curation.hashing import media, signatures
 from curation.hashing.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
+from tests.curation.helpers import TESTDATA, no_file_writes
 
-# CI clones the repository with shared/ beside the clone; locally the repo is /work/main beside /work/shared.
-TESTDATA = Path(__file__).resolve().parents[3].parent / "shared" / "testdata"
 PDQ_DATA = TESTDATA / "pdq"
 CONFORMANCE_DISTANCE = 16  # what the reference suite allows a conforming implementation
 
@@ -500,41 +495,10 @@ def test_decompression_bomb_is_refused(side: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# 8. Nothing is written to disk while hashing (invariant 1). Audit hooks cannot be removed, so one
-# is installed for the whole process and acts only while `_watching` holds a list.
-
-_watching: ContextVar[list[str] | None] = ContextVar("watching_writes", default=None)
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-
-
-def _refuse_writes(event: str, args: tuple) -> None:
-    seen = _watching.get()
-    if seen is None or event != "open":
-        return
-    path, mode, flags = args
-    writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-        isinstance(flags, int) and flags & _WRITE_FLAGS
-    )
-    if writes:
-        seen.append(repr(path))
-        raise PermissionError(f"opened for writing while hashing: {path!r}")
-
-
-sys.addaudithook(_refuse_writes)  # once, at import; inert unless `no_writes` is active
-
-
-@contextmanager
-def no_writes() -> Iterator[list[str]]:
-    seen: list[str] = []
-    token = _watching.set(seen)
-    try:
-        yield seen
-    finally:
-        _watching.reset(token)
-
+# 8. Nothing is written to disk while hashing (invariant 1): the write guard of tests/curation/helpers.py.
 
 def test_the_write_guard_catches_writes() -> None:
-    with no_writes() as seen:
+    with no_file_writes() as seen:
         with pytest.raises(PermissionError):
             open(os.devnull, "w")  # noqa: SIM115 - the open itself is what is tested
         with pytest.raises(PermissionError):
@@ -552,7 +516,7 @@ def test_hashing_writes_no_file() -> None:
         encode(pattern_rgb().convert("RGBA"), "PNG"),
         VIDEOS[0].read_bytes(),
     ]
-    with no_writes() as seen:
+    with no_file_writes() as seen:
         results = [hash_bytes(data) for data in samples]
         for bad in (samples[0][:5000], b"%!PS-Adobe-3.0\n"):
             with pytest.raises(MediaError):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from curation.hashing import signatures
 from curation.hashing.signatures import SignatureError, check_quality, normalise
+from tests.curation.helpers import vpdq_importable
 
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}
 HEX_ALGORITHMS = st.sampled_from(sorted(HEX_LENGTHS))
@@ -231,23 +232,11 @@ def test_vpdq_timestamps_that_are_not_finite_non_negative_numbers_are_refused(ti
 
 @pytest.fixture(scope="module")
 def threatexchange_vpdq():
-    """python-threatexchange's own vPDQ serialisation (`vpdq_util`). Its module imports the native
-    `vpdq` hasher, used only to hash files; where that is not built, a stand-in lets it load."""
-    import importlib.util
-    import sys
-    import types
+    """python-threatexchange's own vPDQ serialisation (`vpdq_util`)."""
+    with vpdq_importable():
+        from threatexchange.extensions.vpdq import vpdq_util
 
-    stubbed = importlib.util.find_spec("vpdq") is None
-    if stubbed:
-        stand_in = types.ModuleType("vpdq")
-        stand_in.VpdqFeature = object  # type: ignore[attr-defined]
-        sys.modules["vpdq"] = stand_in
-    from threatexchange.extensions.vpdq import vpdq_util
-
-    yield vpdq_util
-    if stubbed:
-        for name in [n for n in sys.modules if n == "vpdq" or n.startswith("threatexchange.extensions.vpdq")]:
-            del sys.modules[name]
+        yield vpdq_util
 
 
 THREATEXCHANGE_FRAMES = st.lists(

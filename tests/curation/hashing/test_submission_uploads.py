@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from curation.models import Submission
 from tests.clients import VerifiedClient
-from tests.curation.hashing.test_api_hash import large_png, no_file_writes
+from tests.curation.helpers import large_png, no_file_writes
 
 pytestmark = pytest.mark.django_db
 
