@@ -198,7 +198,7 @@ MODE_CASES = _mode_cases()
 
 
 @pytest.mark.parametrize(
-    ("mode", "data", "reference"), MODE_CASES, ids=[f"{m}-{media._image_format(d)}" for m, d, _ in MODE_CASES]
+    ("mode", "data", "reference"), MODE_CASES, ids=[f"{m}-{Image.open(BytesIO(d)).format}" for m, d, _ in MODE_CASES]
 )
 def test_every_mode_hashes_like_its_rgb_rendering(mode: str, data: bytes, reference: str) -> None:
     assert Image.open(BytesIO(data)).mode == mode  # the case really exercises that mode

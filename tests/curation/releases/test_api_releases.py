@@ -7,11 +7,10 @@ import threading
 import pytest
 from django.db import connection
 
-from core.actors import SYSTEM
 from core.errors import DomainError
 from curation.models import Download, Release, ReleaseDelta
 from curation.releases import signing
-from curation.releases.services import _next_release, feed_grant, release_request
+from curation.releases.services import feed_grant, release_request
 from curation.releases.storage import export_storage
 from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
@@ -198,16 +197,18 @@ def test_the_delta_needs_the_standard_feed(personas, api, published):
     assert client.get("/api/v1/releases/2/delta/?since=1").status_code == 200
 
 
-def _build_now(actor=SYSTEM) -> Release:
-    """Request and build a release here, without queueing a task (transactional tests commit for real)."""
-    from django.db import transaction
+def _build_now(actor) -> Release:
+    """Request a release and build it here, in process as without a broker: transactional tests
+    commit for real, so the build runs on commit and no task is queued."""
+    from config.celery import app
 
-    from curation import tasks
-
-    with transaction.atomic():
-        release = _next_release(actor, "")
-    assert tasks.release_build(release.pk) == "published"
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        release = release_request(actor=actor)
+    finally:
+        app.conf.task_always_eager = eager
     release.refresh_from_db()
+    assert release.status == "published"
     return release
 
 
