@@ -1,4 +1,5 @@
 """Invariant 6 (DESIGN.md): every state change leaves its audit entry, in the same transaction.
+(Here, not in a package's folder: the table spans accounts and every curation package.)
 
 One table: each row sets a scene, makes one change the way a user would (a service, the API or a
 browser page) and names the entries the log must gain (action, actor, organisation, object).

@@ -1,4 +1,5 @@
 """Hypothesis on the parsers of uploaded and imported input (DESIGN.md invariant 8).
+(Here, not in a package's folder: it covers hashing's media parser and submissions' import.)
 
 - `curation.media`: whatever bytes arrive — random, the first bytes of every container the sniffer
   knows followed by junk, real photographs (shared/testdata/pdq) and small files of every allowed

@@ -1,4 +1,5 @@
-"""Moving between pages keeps what a list is filtered by, encoded so that any filter value survives."""
+"""Moving between pages keeps what a list is filtered by, encoded so that any filter value survives.
+(Here, not in a package's folder: one pager serves the submissions' and the audit log's lists.)"""
 
 import re
 from html import unescape
