@@ -42,7 +42,7 @@ def verify(request):
         return redirect("mfa-enrol")
     error = None
     if request.method == "POST":
-        error = services.mfa_verify(request, request.POST.get("token", ""))
+        error = services.mfa_verify(actor=request.user, request=request, token=request.POST.get("token", ""))
         if error is None:
             return redirect(safe_next(request))
     return render(request, "accounts/mfa_verify.html", {"error": error, "next": safe_next(request)},
@@ -53,11 +53,12 @@ def verify(request):
 def enrol(request):
     if mfa.has_device(request.user) and not request.user.is_verified():
         return redirect("mfa-verify")  # a second factor exists: prove it before replacing it
-    device = services.mfa_device_pending(request.user)
+    device = services.mfa_device_pending_ensure(actor=request.user, user=request.user)
     error = None
     if request.method == "POST":
         try:
-            codes = services.mfa_enrol(request, device, request.POST.get("token", ""))
+            codes = services.mfa_enrol(actor=request.user, request=request, device=device,
+                                      token=request.POST.get("token", ""))
         except DomainError as exc:
             error = exc.message
         else:
