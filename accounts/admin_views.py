@@ -1,57 +1,39 @@
-"""Administrators' own pages: users, roles, organisations. Every change goes through a service."""
+"""Administrators' own pages: users, roles, organisations. Every change goes through a service;
+input comes through accounts/forms.py, the user or organisation through accounts/selectors.py."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import forms, selectors, services
 from accounts.countries import COUNTRIES
-from accounts.models import Organisation, Role, RoleGrant, User
-from accounts.permissions import may_manage_accounts
+from accounts.models import Organisation, Role
 from core.errors import DomainError
-from core.inputs import whole_number
-
-
-def _admin(request) -> None:
-    if not may_manage_accounts(request.user):
-        raise PermissionDenied
 
 
 @login_required
 def user_list(request):
-    _admin(request)
-    users = User.objects.select_related("organisation").prefetch_related(
-        Prefetch("role_grants", queryset=RoleGrant.objects.order_by("role"))
-    ).order_by("organisation__name", "username")
-    query, role, org = request.GET.get("q", "").strip(), request.GET.get("role", ""), request.GET.get("org", "")
-    if query:
-        users = users.filter(Q(username__icontains=query) | Q(email__icontains=query))
-    if role in Role.values:
-        users = users.filter(role_grants__role=role)
-    if whole_number(org) is not None:
-        users = users.filter(organisation_id=whole_number(org))
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    with_mfa = set(TOTPDevice.objects.filter(confirmed=True, user__in=[u.pk for u in page.object_list])
-                   .values_list("user_id", flat=True))
+    selectors.account_manager_or_403(request.user)
+    search = forms.UserSearchForm(request.GET).values()
+    users = selectors.users_for_admin(query=search["q"], role=search["role"], organisation_id=search["org"])
+    page = Paginator(users, 50).get_page(search["page"])
     return render(request, "accounts/admin_users.html", {
         "page": page, "roles": Role.choices, "organisations": Organisation.objects.order_by("name"),
-        "q": query, "role": role, "org": org, "with_mfa": with_mfa,
+        "q": search["q"], "role": search["role"], "org": "" if search["org"] is None else str(search["org"]),
+        "with_mfa": selectors.users_with_second_factor(page.object_list),
     })
 
 
-def _user_action(request, pk: int, action) -> object:
-    _admin(request)
-    user = get_object_or_404(User, pk=pk)
+def _user_action(request, pk: int, action, form_class: type[forms.InputForm] | None = None):
+    """Fetch the user (403/404), read the form, act; a refusal becomes the message on the users page."""
+    user = selectors.user_for_admin_or_404(request.user, pk)
     try:
-        action(user)
+        data = form_class(request.POST).cleaned_or_raise() if form_class else {}
+        action(user, **data)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("admin-users")
@@ -60,32 +42,28 @@ def _user_action(request, pk: int, action) -> object:
 @login_required
 @require_POST
 def user_grant(request, pk: int):
-    def grant(user):
-        services.role_grant(actor=request.user, user=user, role=request.POST.get("role", ""),
-                            reason=request.POST.get("reason", "").strip())
-        messages.success(request, f"{user.username} now holds the {request.POST.get('role')} role.")
-    return _user_action(request, pk, grant)
+    def grant(user, *, role: str, reason: str):
+        services.role_grant(actor=request.user, user=user, role=role, reason=reason)
+        messages.success(request, f"{user.username} now holds the {role} role.")
+    return _user_action(request, pk, grant, forms.RoleGrantForm)
 
 
 @login_required
 @require_POST
 def user_revoke(request, pk: int):
-    def revoke(user):
-        services.role_revoke(actor=request.user, user=user, role=request.POST.get("role", ""),
-                             reason=request.POST.get("reason", "").strip())
-        messages.success(request, f"{user.username} no longer holds the {request.POST.get('role')} role.")
-    return _user_action(request, pk, revoke)
+    def revoke(user, *, role: str, reason: str):
+        services.role_revoke(actor=request.user, user=user, role=role, reason=reason)
+        messages.success(request, f"{user.username} no longer holds the {role} role.")
+    return _user_action(request, pk, revoke, forms.RoleRevokeForm)
 
 
 @login_required
 @require_POST
 def user_active(request, pk: int):
-    def toggle(user):
-        active = request.POST.get("active") == "on"
-        services.user_set_active(actor=request.user, user=user, active=active,
-                                 reason=request.POST.get("reason", "").strip())
+    def toggle(user, *, active: bool, reason: str):
+        services.user_set_active(actor=request.user, user=user, active=active, reason=reason)
         messages.success(request, f"{user.username} {'reactivated' if active else 'deactivated'}.")
-    return _user_action(request, pk, toggle)
+    return _user_action(request, pk, toggle, forms.UserActiveForm)
 
 
 @login_required
@@ -101,8 +79,7 @@ def user_reset_mfa(request, pk: int):
 @require_POST
 def user_password_issue(request, pk: int):
     """A new one-time password for someone who lost theirs: shown once, replaced at their next sign-in."""
-    _admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = selectors.user_for_admin_or_404(request.user, pk)
     try:
         password = services.user_password_issue(actor=request.user, user=user)
     except DomainError as exc:
@@ -113,73 +90,60 @@ def user_password_issue(request, pk: int):
 
 @login_required
 def user_create(request):
-    _admin(request)
-    form = {"username": "", "email": "", "organisation": "", "roles": []}
+    selectors.account_manager_or_403(request.user)
+    form = forms.UserCreateForm(request.POST if request.method == "POST" else None)
     errors: list[str] = []
-    if request.method == "POST":
-        form = {"username": request.POST.get("username", ""), "email": request.POST.get("email", ""),
-                "organisation": request.POST.get("organisation", ""), "roles": request.POST.getlist("roles")}
-        org_id = whole_number(form["organisation"])
-        org = Organisation.objects.filter(pk=org_id).first() if org_id is not None else None
-        if org is None:
-            errors.append("Choose an organisation.")
-        else:
+    if form.is_bound:
+        try:
+            data = form.cleaned_or_raise()
             password = services.new_one_time_password()
-            try:
-                user = services.user_create(actor=request.user, username=form["username"], organisation=org,
-                                            roles=form["roles"], email=form["email"], password=password,
-                                            must_change_password=True)
-            except DomainError as exc:
-                errors.append(exc.message)
-            else:
-                return render(request, "accounts/admin_user_created.html", {"created": user, "password": password})
+            user = services.user_create(actor=request.user, username=data["username"],
+                                        organisation=data["organisation"], roles=data["roles"],
+                                        email=data["email"], password=password, must_change_password=True)
+        except DomainError as exc:
+            errors.append(exc.message)
+        else:
+            return render(request, "accounts/admin_user_created.html", {"created": user, "password": password})
     return render(request, "accounts/admin_user_create.html", {
-        "form": form, "errors": errors, "roles": Role.choices,
+        "form": form.echo(), "errors": errors, "roles": Role.choices,
         "organisations": Organisation.objects.filter(is_active=True).order_by("name"),
     }, status=400 if errors else 200)
 
 
 @login_required
 def organisation_list(request):
-    _admin(request)
+    selectors.account_manager_or_403(request.user)
+    form = forms.OrganisationForm(request.POST if request.method == "POST" else None)
     errors: list[str] = []
-    if request.method == "POST":
+    if form.is_bound:
         try:
-            org = services.organisation_create(actor=request.user, name=request.POST.get("name", ""),
-                                               country=request.POST.get("country", ""),
-                                               kind=request.POST.get("kind", ""))
+            org = services.organisation_create(actor=request.user, **form.cleaned_or_raise())
         except DomainError as exc:
             errors.append(exc.message)
         else:
             messages.success(request, f"Organisation {org.name} created.")
             return redirect("admin-organisations")
-    query = request.GET.get("q", "").strip()[:200]
-    organisations = Organisation.objects.annotate(member_count=Count("members")).order_by("name")
-    if query:
-        organisations = organisations.filter(name__icontains=query)
-    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    search = forms.OrganisationSearchForm(request.GET).values()
+    page = Paginator(selectors.organisations_for_admin(query=search["q"]), 50).get_page(search["page"])
     return render(request, "accounts/admin_organisations.html", {
-        "page": page, "q": query, "kinds": Organisation.Kind.choices, "countries": sorted(COUNTRIES.items()),
-        "errors": errors, "posted": request.POST,
+        "page": page, "q": search["q"], "kinds": Organisation.Kind.choices, "countries": sorted(COUNTRIES.items()),
+        "errors": errors, "posted": form.echo(),
     }, status=400 if errors else 200)
 
 
 @login_required
 def organisation_edit(request, pk: int):
-    _admin(request)
-    org = get_object_or_404(Organisation, pk=pk)
+    org = selectors.organisation_for_admin_or_404(request.user, pk)
     errors: list[str] = []
     if request.method == "POST":
         try:
-            if "active" in request.POST:
-                services.organisation_set_active(actor=request.user, organisation=org,
-                                                 active=request.POST["active"] == "on",
-                                                 reason=request.POST.get("reason", ""))
+            data = forms.OrganisationEditForm(request.POST).cleaned_or_raise()
+            if data["active"] is not None:
+                services.organisation_set_active(actor=request.user, organisation=org, active=data["active"],
+                                                 reason=data["reason"])
             else:
-                services.organisation_update(actor=request.user, organisation=org,
-                                             name=request.POST.get("name", ""),
-                                             country=request.POST.get("country", ""),
-                                             kind=request.POST.get("kind", ""))
+                services.organisation_update(actor=request.user, organisation=org, name=data["name"],
+                                             country=data["country"], kind=data["kind"])
         except DomainError as exc:
             errors.append(exc.message)
         else:

@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 from accounts import services
 from accounts.models import ApiToken
 from accounts.tokens import digest
+from core.actors import SYSTEM
 
 # Recording every use would write on every request; once a minute is precise enough.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -47,7 +48,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not user.is_active or user.organisation is None or not user.organisation.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
-            services.token_mark_used(token, now)
+            services.token_mark_used(actor=SYSTEM, token=token, now=now)
         return user, token
 
     def authenticate_header(self, request) -> str:

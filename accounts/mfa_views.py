@@ -8,13 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts import mfa, services
+from accounts import forms, mfa, services
 from core.errors import DomainError
 
 
 def safe_next(request) -> str:
     """The `next` target if it stays on this site, else the home page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    target = forms.next_target(request.POST, request.GET)
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()) and target.startswith("/"):
         return target
@@ -42,7 +42,12 @@ def verify(request):
         return redirect("mfa-enrol")
     error = None
     if request.method == "POST":
-        error = services.mfa_verify(request, request.POST.get("token", ""))
+        try:
+            token = forms.SecondFactorForm(request.POST).cleaned_or_raise()["token"]
+        except DomainError as exc:
+            error = exc.message
+        else:
+            error = services.mfa_verify(actor=request.user, request=request, token=token)
         if error is None:
             return redirect(safe_next(request))
     return render(request, "accounts/mfa_verify.html", {"error": error, "next": safe_next(request)},
@@ -53,11 +58,12 @@ def verify(request):
 def enrol(request):
     if mfa.has_device(request.user) and not request.user.is_verified():
         return redirect("mfa-verify")  # a second factor exists: prove it before replacing it
-    device = services.mfa_device_pending(request.user)
+    device = services.mfa_device_pending_ensure(actor=request.user, user=request.user)
     error = None
     if request.method == "POST":
         try:
-            codes = services.mfa_enrol(request, device, request.POST.get("token", ""))
+            token = forms.SecondFactorForm(request.POST).cleaned_or_raise()["token"]
+            codes = services.mfa_enrol(actor=request.user, request=request, device=device, token=token)
         except DomainError as exc:
             error = exc.message
         else:

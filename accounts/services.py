@@ -90,7 +90,7 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
         try:
             with transaction.atomic():
                 org = Organisation.objects.create(name=name, country=country, kind=kind)
-                organisation_group(org)
+                organisation_group_ensure(actor=actor, organisation=org)
         except IntegrityError:
             raise DomainError(
                 f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name"
@@ -100,12 +100,16 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
     return org
 
 
-def organisation_group(org: Organisation) -> Group:
-    """The group that holds the organisation's django-guardian grants (its feeds)."""
-    if org.group_id is None:
-        org.group, _ = Group.objects.get_or_create(name=f"organisation:{org.pk}")
-        org.save(update_fields=["group"])
-    return org.group
+def organisation_group_ensure(*, actor, organisation: Organisation) -> Group:
+    """The group that holds the organisation's django-guardian grants (its feeds), made if it does
+    not exist yet. Bookkeeping inside a checked action (creating the organisation, granting a feed):
+    the caller has asked the rule for `actor`; this refuses only a missing actor."""
+    if actor is None:
+        raise DomainError("An action needs an actor.", code="forbidden", kind="forbidden")
+    if organisation.group_id is None:
+        organisation.group, _ = Group.objects.get_or_create(name=f"organisation:{organisation.pk}")
+        organisation.save(update_fields=["group"])
+    return organisation.group
 
 
 def user_create(
@@ -380,21 +384,33 @@ def user_email_digest_set(*, actor, user: User, on: bool) -> User:
     return user
 
 
-def token_mark_used(token: ApiToken, now) -> None:
-    """Record when a token was last used (the caller limits how often: once a minute is enough)."""
+def token_mark_used(*, actor, token: ApiToken, now) -> None:
+    """Record when a token was last used (the caller limits how often: once a minute is enough).
+    Sign-in bookkeeping: the system records it, or the token's owner."""
+    if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != token.user_id:
+        raise DomainError("Only the system records a token's use.", code="forbidden", kind="forbidden")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 # Second factors (django-otp TOTP with recovery codes) -----------------------------------------
 
-def mfa_device_pending(user) -> TOTPDevice:
+def mfa_device_pending_ensure(*, actor, user) -> TOTPDevice:
     """The user's unconfirmed authenticator, created on first visit to the enrolment page."""
+    if getattr(actor, "pk", None) != user.pk:
+        raise DomainError("People set up only their own second factor.", code="forbidden", kind="forbidden")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
-def mfa_enrol(request, device: TOTPDevice, token: str) -> list[str]:
+def _check_own_session(actor, request) -> None:
+    """A second factor is proved in the session of the person it belongs to (`request` carries it)."""
+    if actor is None or getattr(actor, "pk", None) != request.user.pk:
+        raise DomainError("People prove only their own second factor.", code="forbidden", kind="forbidden")
+
+
+def mfa_enrol(*, actor, request, device: TOTPDevice, token: str) -> list[str]:
     """Confirm the authenticator with a current code; returns fresh recovery codes (shown once)."""
+    _check_own_session(actor, request)
     token = (token or "").strip().replace(" ", "")
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
@@ -425,9 +441,10 @@ def _mfa_recovery_codes_new(user) -> list[str]:
     return codes
 
 
-def mfa_verify(request, token: str) -> str | None:
+def mfa_verify(*, actor, request, token: str) -> str | None:
     """Check a TOTP or recovery code for the signed-in user and mark the session verified.
     Returns None on success, else why not (django-otp slows down repeated wrong codes)."""
+    _check_own_session(actor, request)
     token = (token or "").strip().replace(" ", "").lower()
     user = request.user
     device, throttled = None, False
@@ -454,9 +471,9 @@ def mfa_verify(request, token: str) -> str | None:
 
 def mfa_reset(*, actor, user) -> None:
     """An administrator removes a user's second factor; they enrol again at their next sign-in."""
-    if not permissions.may_manage_accounts(actor):
+    if not allows(actor, permissions.may_manage_accounts):
         raise DomainError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
-    if actor.pk == user.pk:
+    if getattr(actor, "pk", None) == user.pk:
         raise DomainError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]

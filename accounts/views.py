@@ -4,50 +4,37 @@ from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import forms, selectors, services
 from accounts.mfa_views import safe_next
-from accounts.models import ApiToken
-from accounts.permissions import may_revoke_token, may_see_others_tokens
+from accounts.permissions import allows, may_see_others_tokens
 from core.errors import DomainError
-from core.inputs import whole_number
 
 
 @login_required
 def tokens(request):
-    sees_others = may_see_others_tokens(request.user)
     new_key = None
     if request.method == "POST":
-        days = whole_number(request.POST.get("days") or "90")
         try:
-            if days is None:
-                raise DomainError("Days must be a whole number.", code="invalid", field="days")
-            _, new_key = services.token_create(
-                actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
-            )
+            data = forms.TokenCreateForm(request.POST).cleaned_or_raise()
+            _, new_key = services.token_create(actor=request.user, user=request.user, name=data["name"],
+                                               days=data["days"])
         except DomainError as exc:
             messages.error(request, exc.message)
-    own = ApiToken.objects.filter(user=request.user)
-    others = (
-        ApiToken.objects.filter(revoked_at__isnull=True).exclude(user=request.user).select_related("user")
-        if sees_others
-        else ApiToken.objects.none()
-    )
-    others = Paginator(others, 50).get_page(request.GET.get("page"))  # an administrator may see many
+    page = forms.PageForm(request.GET).values()["page"]
+    others = Paginator(selectors.tokens_of_others(request.user), 50).get_page(page)  # an administrator may see many
     return render(request, "accounts/tokens.html", {
-        "tokens": own, "others": others.object_list, "page": others, "new_key": new_key, "sees_others": sees_others,
+        "tokens": selectors.tokens_of(request.user), "others": others.object_list, "page": others,
+        "new_key": new_key, "sees_others": allows(request.user, may_see_others_tokens),
     })
 
 
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken, pk=pk)
-    if not may_revoke_token(request.user, token):
-        # Another user's token is invisible to non-administrators.
-        return render(request, "404.html", status=404)
+    token = selectors.token_visible_or_404(request.user, pk)
     try:
         services.token_revoke(actor=request.user, token=token)
         messages.success(request, f"Token {token.prefix}… revoked.")
@@ -62,13 +49,11 @@ def password_change(request):
     before anything else (accounts/middleware.py::RequirePasswordChange)."""
     error, status = None, 200
     if request.method == "POST":
-        new, again = request.POST.get("new_password", ""), request.POST.get("new_password_again", "")
         try:
-            if new != again:
-                raise DomainError("The two new passwords differ.", code="invalid", field="new_password_again")
+            data = forms.PasswordChangeForm(request.POST).cleaned_or_raise()
             services.user_password_change(actor=request.user, user=request.user,
-                                          current_password=request.POST.get("current_password", ""),
-                                          new_password=new)
+                                          current_password=data["current_password"],
+                                          new_password=data["new_password"])
         except DomainError as exc:
             error, status = exc.message, exc.status
         else:

@@ -10,7 +10,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.network import client_address
 from accounts.permissions import allows
-from accounts.services import organisation_group
+from accounts.services import organisation_group_ensure
 from core import audit
 from core.actions import AuditAction
 from core.actors import SYSTEM, person
@@ -110,7 +110,7 @@ def feed_grant(*, actor, organisation, feed_name: str, revoke: bool = False) -> 
         raise DomainError(f"{organisation.name} is not a partner organisation.", code="not_partner",
                           kind="conflict")
     with transaction.atomic():
-        group = organisation_group(organisation)
+        group = organisation_group_ensure(actor=actor, organisation=organisation)
         (remove_perm if revoke else assign_perm)("curation.download_feed", group, feed)
         audit.record(actor=actor, action=AuditAction.FEED_REVOKE if revoke else AuditAction.FEED_GRANT,
                      obj=organisation,
