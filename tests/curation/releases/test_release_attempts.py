@@ -18,7 +18,6 @@ from curation import tasks
 from curation.models import Release, ReleaseFile, ReleaseMember
 from curation.releases import build as releases
 from curation.releases import membership as release_rows
-from curation.releases.services import _next_release
 from curation.releases.storage import export_storage, open_file
 from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
@@ -27,9 +26,11 @@ TIMEOUT = 60
 
 
 def building_release() -> Release:
-    """A `building` release whose build nobody has queued (the test runs the attempts itself)."""
-    with transaction.atomic():
-        return _next_release(None, "")
+    """A `building` release whose build nobody has queued (the test runs the attempts itself): the
+    row release_request makes, without its queued build; no service makes one on purpose."""
+    latest = Release.objects.filter(status=Release.Status.PUBLISHED).order_by("-version").first()
+    return Release.objects.create(version=latest.version + 1 if latest else 1,
+                                  previous_version=latest.version if latest else None)
 
 
 def state(release_pk: int) -> tuple:
