@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.countries import COUNTRIES
 
@@ -65,10 +66,20 @@ class User(AbstractUser):
         default=False, help_text="The user must choose a new password before using the site."
     )
 
+    # Raised to end every session of the user at once (deactivation of the user or of their
+    # organisation): it is part of the session's auth hash, so older sessions no longer match.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+
     objects = UserManager()
 
     def __str__(self) -> str:
         return self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password field (which ends sessions on a password change), with the
+        session epoch mixed in; `get_session_auth_hash` and its key fallbacks call this."""
+        return salted_hmac("accounts.User.get_session_auth_hash", f"{self.password}:{self.session_epoch}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
 
 class RoleGrant(models.Model):

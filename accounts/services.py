@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -218,6 +219,10 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
     """Create a token for `user`; returns it with the key, which is never stored or shown again."""
     if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != user.pk:
         raise DomainError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
+    # Read afresh, not from the caller's copy: inactive users and members of inactive organisations
+    # hold no role, and a token made for them now would start working on reactivation.
+    if not permissions.roles_of(User.objects.select_related("organisation").get(pk=user.pk)):
+        raise DomainError("Only a user who holds a role has API tokens.", code="no_role", kind="forbidden")
     name = _text(name, field="name", label="A token's name", max_length=_max_length(ApiToken, "name"),
                  required=False)
     days = settings.BASELINE_TOKEN_DAYS if days is None else days
@@ -257,8 +262,19 @@ def _require_admin(actor) -> None:
         raise DomainError("Only administrators do this.", code="forbidden", kind="forbidden")
 
 
+def _members_cut_off(users) -> dict:
+    """End the sessions of `users` (a queryset) and revoke their live tokens, so nothing they held
+    comes back when an account or organisation is reactivated. Counts go into the audit entry."""
+    now = timezone.now()
+    sessions = users.update(session_epoch=F("session_epoch") + 1)
+    tokens = ApiToken.objects.filter(user__in=users, revoked_at__isnull=True, expires_at__gt=now).update(
+        revoked_at=now)
+    return {"accounts_signed_out": sessions, "tokens_revoked": tokens}
+
+
 def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> User:
-    """Deactivate (or reactivate) an account; a deactivated user holds no role and no token works.
+    """Deactivate (or reactivate) an account; a deactivated user holds no role, their sessions end and
+    their tokens are revoked (reactivating gives back the roles, not the sessions or tokens).
     Deactivating needs a reason; it goes into the audit entry."""
     _require_admin(actor)
     if getattr(actor, "pk", None) == user.pk:
@@ -272,9 +288,10 @@ def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> Use
                                 code="unchanged", kind="conflict")
         user.is_active = active
         user.save(update_fields=["is_active"])
+        cut_off = {} if active else _members_cut_off(User.objects.filter(pk=user.pk))
         action = AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE
         audit.record(actor=actor, action=action, obj=user,
-                     details={"reason": reason})
+                     details={"reason": reason, **cut_off})
     permissions.forget_roles(user)
     return user
 
@@ -354,7 +371,8 @@ def organisation_update(*, actor, organisation: Organisation, name: str, country
 
 
 def organisation_set_active(*, actor, organisation: Organisation, active: bool, reason: str = "") -> Organisation:
-    """A deactivated organisation's members hold no role and their tokens stop working.
+    """A deactivated organisation's members hold no role, their sessions end and their tokens are
+    revoked (reactivating gives back the roles, not the sessions or tokens).
     Deactivating needs a reason; it goes into the audit entry."""
     _require_admin(actor)
     reason = _text(reason, field="reason", label="A reason for deactivating an organisation",
@@ -365,9 +383,10 @@ def organisation_set_active(*, actor, organisation: Organisation, active: bool, 
             raise DomainError("Nobody deactivates their own organisation.", code="self_change", kind="forbidden")
         org.is_active = active
         org.save(update_fields=["is_active"])
+        cut_off = {} if active else _members_cut_off(User.objects.filter(organisation=org))
         action = AuditAction.ORGANISATION_ACTIVATE if active else AuditAction.ORGANISATION_DEACTIVATE
         audit.record(actor=actor, action=action, obj=org,
-                     details={"reason": reason})
+                     details={"reason": reason, **cut_off})
     return org
 
 

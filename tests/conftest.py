@@ -4,8 +4,10 @@ organisations, a curator, a partner, an administrator and an outsider."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Role, User
@@ -63,6 +65,21 @@ def personas(db) -> Personas:
     )
 
 
+def api_key_for(user: User) -> str:
+    """A real token's key. Nobody without a role is given one (token_create refuses), but a token
+    made while the user held a role outlives its revocation: for a user with no role, that token."""
+    from accounts.models import ApiToken
+    from accounts.permissions import roles_of
+    from accounts.tokens import digest, new_key
+
+    if roles_of(user):
+        return token_create(actor=SYSTEM, user=user, name="test")[1]
+    key = new_key()
+    ApiToken.objects.create(user=user, name="kept from a revoked role", digest=digest(key), prefix=key[:8],
+                            expires_at=timezone.now() + timedelta(days=30))
+    return key
+
+
 @pytest.fixture
 def api():
     """Return an API client authenticated with a real token for `user` (None: anonymous)."""
@@ -70,7 +87,7 @@ def api():
     def make(user: User | None = None, *, enforce_csrf_checks: bool = False) -> APIClient:
         client = APIClient(enforce_csrf_checks=enforce_csrf_checks)
         if user is not None:
-            _, key = token_create(actor=SYSTEM, user=user, name="test")
+            key = api_key_for(user)
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 

@@ -33,9 +33,12 @@ def test_deactivating_a_user_removes_their_access(personas, client, api):
     client.force_login(personas.admin)
     client.post(f"/users/{personas.partner.pk}/active/", {"active": "off", "reason": "left the company"})
     assert token_client.get("/api/v1/me/").status_code == 401
-    assert AuditEntry.objects.get(action="user.deactivate").details == {"reason": "left the company"}
+    assert AuditEntry.objects.get(action="user.deactivate").details == {
+        "reason": "left the company", "accounts_signed_out": 1, "tokens_revoked": 1}
     client.post(f"/users/{personas.partner.pk}/active/", {"active": "on"})
-    assert token_client.get("/api/v1/me/").status_code == 200
+    # reactivation gives back the roles, not the revoked token (issue 11 item 9)
+    assert token_client.get("/api/v1/me/").status_code == 401
+    assert api(personas.partner).get("/api/v1/me/").status_code == 200
 
 
 def test_administrators_reset_a_second_factor_from_the_page(personas, client):

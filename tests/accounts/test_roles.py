@@ -112,7 +112,8 @@ def test_deactivating_an_account_needs_a_reason(personas):
     user_set_active(actor=personas.admin, user=personas.partner, active=False, reason="left")
     user_set_active(actor=personas.admin, user=personas.partner, active=True)  # reactivating needs none
     assert list(AuditEntry.objects.filter(action__startswith="user.").values_list("action", "details")) == [
-        ("user.deactivate", {"reason": "left"}), ("user.activate", {"reason": ""})]
+        ("user.deactivate", {"reason": "left", "accounts_signed_out": 1, "tokens_revoked": 0}),
+        ("user.activate", {"reason": ""})]
 
 
 def test_a_repeated_role_at_creation_is_granted_once(personas):
