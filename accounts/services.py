@@ -211,7 +211,9 @@ def role_revoke(*, actor, user: User, role: str, reason: str) -> None:
 
 
 def token_create(*, actor, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
-    """Create a token for `user`; returns it with the key, which is never stored or shown again."""
+    """Create a token for `user`; returns it with the key, which is never stored or shown again.
+    A user holds at most BASELINE_MAX_ACTIVE_TOKENS active tokens (409 `too_many_tokens`): more
+    tokens would otherwise mean more of anything counted per token."""
     if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != user.pk:
         raise DomainError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
     name = _text(name, field="name", label="A token's name", max_length=_max_length(ApiToken, "name"),
@@ -221,6 +223,14 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
         raise DomainError("A token lasts between 1 and 366 days.", code="invalid", field="days")
     key = new_key()
     with transaction.atomic():
+        # The user's row lock makes simultaneous creations take turns, so the count below holds.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+        if active >= settings.BASELINE_MAX_ACTIVE_TOKENS:
+            raise DomainError(
+                f"{user.username} already has {active} active API tokens, the most one user may hold; "
+                "revoke one first.", code="too_many_tokens", kind="conflict",
+                extra={"active_tokens": active, "limit": settings.BASELINE_MAX_ACTIVE_TOKENS})
         token = ApiToken.objects.create(
             user=user,
             name=name,
