@@ -216,13 +216,11 @@ def role_revoke(*, actor, user: User, role: str, reason: str) -> None:
 
 
 def token_create(*, actor, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
-    """Create a token for `user`; returns it with the key, which is never stored or shown again."""
+    """Create a token for `user`; returns it with the key, which is never stored or shown again.
+    A user holds at most BASELINE_MAX_ACTIVE_TOKENS active tokens (409 `too_many_tokens`): more
+    tokens would otherwise mean more of anything counted per token."""
     if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != user.pk:
         raise DomainError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
-    # Read afresh, not from the caller's copy: inactive users and members of inactive organisations
-    # hold no role, and a token made for them now would start working on reactivation.
-    if not permissions.roles_of(User.objects.select_related("organisation").get(pk=user.pk)):
-        raise DomainError("Only a user who holds a role has API tokens.", code="no_role", kind="forbidden")
     name = _text(name, field="name", label="A token's name", max_length=_max_length(ApiToken, "name"),
                  required=False)
     days = settings.BASELINE_TOKEN_DAYS if days is None else days
@@ -230,6 +228,19 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
         raise DomainError("A token lasts between 1 and 366 days.", code="invalid", field="days")
     key = new_key()
     with transaction.atomic():
+        # The user's row lock makes simultaneous creations take turns, so the count below holds.
+        # Deactivation updates the same row, so it cannot slip between this check and the insert.
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        # Read afresh, not from the caller's copy: inactive users and members of inactive organisations
+        # hold no role, and a token made for them now would start working on reactivation.
+        if not permissions.roles_of(User.objects.select_related("organisation").get(pk=locked.pk)):
+            raise DomainError("Only a user who holds a role has API tokens.", code="no_role", kind="forbidden")
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+        if active >= settings.BASELINE_MAX_ACTIVE_TOKENS:
+            raise DomainError(
+                f"{user.username} already has {active} active API tokens, the most one user may hold; "
+                "revoke one first.", code="too_many_tokens", kind="conflict",
+                extra={"active_tokens": active, "limit": settings.BASELINE_MAX_ACTIVE_TOKENS})
         token = ApiToken.objects.create(
             user=user,
             name=name,

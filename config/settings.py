@@ -202,6 +202,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, refusing JSON nested too deep and NUL characters in form fields (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -299,12 +301,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# API throttling per token (accounts/throttling.py); bulk clients get their own token.
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.TokenRateThrottle"]
+# API throttling (accounts/throttling.py), counted atomically in the shared cache: per token, and per
+# user across all of that user's tokens and sessions (so more tokens do not mean more requests).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["accounts.throttling.ApiRateThrottle"]
+_API_RATE = env_rate("BASELINE_API_RATE", "3000/hour")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "token": env_rate("BASELINE_API_RATE", "3000/hour"),
+    "token": _API_RATE,
+    "user": env_rate("BASELINE_API_USER_RATE", _API_RATE),
     "anon": "120/hour",
 }
+# A user holds at most this many active (unrevoked, unexpired) API tokens (accounts/services.py).
+BASELINE_MAX_ACTIVE_TOKENS = 5
 if not DEBUG:
     SECURE_HSTS_PRELOAD = False  # closed networks: preload lists do not apply
     SILENCED_SYSTEM_CHECKS = ["security.W021"]  # ...so the preload hint is deliberately declined

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -27,18 +28,41 @@ def curation_error_response(exc: DomainError) -> Response:
     return Response({"detail": exc.message, "code": exc.code, **extra}, status=exc.status)
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(f"The request body is larger than the {limit // 1024} KB limit for form and JSON data.")
+
+
+def request_too_large_response() -> JsonResponse:
+    """The same 413, for the places that answer before DRF runs (core/middleware.py)."""
+    exc = RequestTooLarge()
+    return JsonResponse({"detail": str(exc.detail), "code": exc.default_code}, status=exc.status_code)
+
+
 def exception_handler(exc, context):
-    """400s keep DRF's field-error shape; every other error is {"detail", "code"}."""
+    """400s keep DRF's field-error shape (a body that does not parse is {"detail", "code"}); every
+    other error is {"detail", "code"}. Django's own refusals of a body become API errors too: over
+    DATA_UPLOAD_MAX_MEMORY_SIZE a 413, too many fields or files a 400 (not Django's HTML 400)."""
     if isinstance(exc, DomainError):
         return curation_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # TooManyFieldsSent, TooManyFilesSent, …
+        exc = exceptions.ParseError(str(exc) or "The request could not be read.", code="bad_request")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if response.status_code == status.HTTP_400_BAD_REQUEST:
+        if isinstance(exc, exceptions.ParseError):
+            response.data = {"detail": str(exc.detail), "code": exc.detail.code or exc.default_code}
         return response
     if isinstance(exc, exceptions.APIException):
         detail = exc.detail

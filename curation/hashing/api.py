@@ -5,16 +5,16 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, UnsupportedMediaType
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Allows
 from core.errors import DomainError
+from core.parsers import MultiPartParser
 from curation import permissions
 from curation.hashing import media, signatures
 from curation.hashing.serializers import HashInput, HashOutput
-from curation.hashing.uploads import too_large_message, upload_too_large
+from curation.hashing.uploads import declared_too_large, too_large_message, upload_too_large
 
 
 class AlgorithmsView(APIView):
@@ -70,8 +70,9 @@ class HashView(APIView):
 
     def handle_exception(self, exc):
         # Over a browser session, DRF's CSRF check reads the form first; a body too large to parse
-        # has no token left to find. That is a 413, not a CSRF 403 (curation/uploads.py).
+        # has no token left to find. That is a 413, not a CSRF 403 (curation/uploads.py). Without a
+        # CSRF cookie the check fails before reading anything: the declared length tells then.
         if (isinstance(exc, PermissionDenied) and str(exc.detail).startswith("CSRF Failed")
-                and upload_too_large(self.request)):
+                and (upload_too_large(self.request) or declared_too_large(self.request))):
             exc = TooLarge()
         return super().handle_exception(exc)

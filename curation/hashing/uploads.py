@@ -85,3 +85,11 @@ def _discard(stream) -> None:
 
 def upload_too_large(request) -> bool:
     return getattr(request, TOO_LARGE_ATTR, False)
+
+
+def declared_too_large(request) -> bool:
+    """The body is declared larger than any allowed file could make it (judged without reading it)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > max_upload_bytes() + SLACK
+    except ValueError:
+        return False
