@@ -43,6 +43,8 @@ def release_detail(request, version: int):
     return render(request, "curation/release_detail.html", {
         "release": release, "files": [f for f in release.files.all() if f.feed in feeds],
         "keys": SigningKey.objects.all(), "feeds": feeds,
+        # The curators' note is for curators (as in the API): partners see the files and the keys.
+        "sees_internals": permissions.may_see_release_internals(request.user),
     })
 
 

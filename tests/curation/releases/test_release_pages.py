@@ -78,3 +78,15 @@ def test_administrators_manage_entitlements_on_a_page(personas, client):
     assert feeds_of(org) == set()
     client.force_login(personas.curator)
     assert client.get("/entitlements/").status_code == 403
+
+
+def test_the_release_note_is_shown_to_curators_only(personas, client):
+    """The curators' note (why a release was made, names of cases) is internal, as in the API."""
+    approved_item(personas)
+    publish(personas.curator, note="cleanup after case OP-ORCHID")
+    feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    client.force_login(personas.partner)
+    partner_page = client.get("/releases/1/").content.decode()
+    assert "OP-ORCHID" not in partner_page and "/api/v1/releases/1/files/csv/" in partner_page
+    client.force_login(personas.curator)
+    assert "OP-ORCHID" in client.get("/releases/1/").content.decode()
