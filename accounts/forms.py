@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
@@ -21,7 +22,6 @@ from accounts.models import ApiToken, Organisation, Role, User
 from core.errors import DomainError
 from core.inputs import REASON_MAX_LENGTH, whole_number
 
-TOKEN_DAYS_DEFAULT = 90  # what the token page offers (its "Lifetime (days)" field)
 UNKNOWN_ROLE = f"Unknown role %(value)r; roles are {', '.join(Role.values)}."
 
 
@@ -129,6 +129,7 @@ class SecondFactorForm(InputForm):
     """A code from the authenticator or a recovery code (the service trims and compares it)."""
 
     token = forms.CharField(required=False)
+    current_password = forms.CharField(required=False, strip=False)  # asked when replacing one
 
 
 class PasswordChangeForm(InputForm):
@@ -146,10 +147,11 @@ class PasswordChangeForm(InputForm):
 class TokenCreateForm(InputForm):
     days = WholeNumberField(required=False, error_messages={"invalid": "Days must be a whole number."})
     name = _text("A token's name", _max_length(ApiToken, "name"))
+    current_password = forms.CharField(required=False, strip=False)  # for tokens over BASELINE_TOKEN_DAYS
 
     def clean_days(self) -> int:
         days = self.cleaned_data["days"]
-        return TOKEN_DAYS_DEFAULT if days is None else days
+        return settings.BASELINE_TOKEN_DAYS if days is None else days  # what the page offers
 
 
 class PageForm(SearchForm):

@@ -62,8 +62,9 @@ def enrol(request):
     error = None
     if request.method == "POST":
         try:
-            token = forms.SecondFactorForm(request.POST).cleaned_or_raise()["token"]
-            codes = services.mfa_enrol(actor=request.user, request=request, device=device, token=token)
+            data = forms.SecondFactorForm(request.POST).cleaned_or_raise()
+            codes = services.mfa_enrol(actor=request.user, request=request, device=device, token=data["token"],
+                                       current_password=data["current_password"])
         except DomainError as exc:
             error = exc.message
         else:
@@ -71,4 +72,5 @@ def enrol(request):
             return render(request, "accounts/mfa_codes.html", {"codes": codes, "next": safe_next(request)})
     return render(request, "accounts/mfa_enrol.html", {
         "qr": mfa.qr_svg(device), "secret": mfa.secret_base32(device), "error": error, "next": safe_next(request),
+        "replacing": mfa.has_device(request.user),
     }, status=400 if error else 200)

@@ -21,6 +21,7 @@ from accounts import permissions
 from accounts.countries import COUNTRIES
 from accounts.mfa import RECOVERY_CODES as MFA_RECOVERY_CODES
 from accounts.mfa import THROTTLED as MFA_THROTTLED
+from accounts.mfa import recovery_code_digest, recovery_code_digests
 from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
 from accounts.permissions import allows
 from accounts.tokens import digest, new_key
@@ -215,9 +216,11 @@ def role_revoke(*, actor, user: User, role: str, reason: str) -> None:
     permissions.forget_roles(user)
 
 
-def token_create(*, actor, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+def token_create(*, actor, user: User, name: str = "", days: int | None = None,
+                 current_password: str | None = None) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns it with the key, which is never stored or shown again.
-    A user holds at most BASELINE_MAX_ACTIVE_TOKENS active tokens (409 `too_many_tokens`): more
+    A token lasting longer than BASELINE_TOKEN_DAYS (the usual lifetime) needs the owner's current
+    password. A user holds at most BASELINE_MAX_ACTIVE_TOKENS active tokens (409 `too_many_tokens`): more
     tokens would otherwise mean more of anything counted per token."""
     if not acts_beyond_roles(actor) and getattr(actor, "pk", None) != user.pk:
         raise DomainError("Tokens are created by their owner.", code="forbidden", kind="forbidden")
@@ -226,6 +229,9 @@ def token_create(*, actor, user: User, name: str = "", days: int | None = None) 
     days = settings.BASELINE_TOKEN_DAYS if days is None else days
     if not 1 <= days <= 366:
         raise DomainError("A token lasts between 1 and 366 days.", code="invalid", field="days")
+    if days > settings.BASELINE_TOKEN_DAYS and not acts_beyond_roles(actor):
+        # A session taken over for a moment must not leave with a key that works for a year.
+        _password_confirm(actor=actor, user=user, password=current_password, failed=AuditAction.USER_REAUTH_FAILED)
     key = new_key()
     with transaction.atomic():
         # The user's row lock makes simultaneous creations take turns, so the count below holds.
@@ -307,27 +313,34 @@ def user_set_active(*, actor, user: User, active: bool, reason: str = "") -> Use
     return user
 
 
-def user_password_change(*, actor, user: User, current_password: str, new_password: str) -> User:
-    """A user replaces their own password: the current one first, then Django's password validators
-    (AUTH_PASSWORD_VALIDATORS). Clears `must_change_password`. The caller keeps the session
-    (`update_session_auth_hash`); every other session of the user ends with the old hash."""
-    if getattr(actor, "pk", None) != user.pk:
-        raise DomainError("People change only their own password.", code="forbidden", kind="forbidden")
+def _password_confirm(*, actor, user: User, password: str | None, failed: str) -> None:
+    """The user's current password, asked again before a change a stolen session must not make
+    (a new password, a new authenticator, a long-lived token). Wrong answers are audited as
+    `failed` and limited like sign-in (django-axes' limit, for an hour, shared by every purpose)."""
     failures_key = f"password-change-failures:{user.pk}"
     if cache.get(failures_key, 0) >= settings.AXES_FAILURE_LIMIT:
         # The same limit as sign-in (django-axes): a stolen session cannot guess the password.
         raise DomainError("Too many wrong current passwords. Try again in an hour.", code="too_many_attempts",
                             kind="throttled", field="current_password")
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        matched = user.check_password(current_password or "")
+        matched = User.objects.select_for_update().get(pk=user.pk).check_password(password or "")
         if not matched:
-            audit.record(actor=actor, action=AuditAction.USER_PASSWORD_CHANGE_FAILED, obj=user)
+            audit.record(actor=actor, action=failed, obj=user)
     if not matched:
         cache.add(failures_key, 0, timeout=PASSWORD_FAILURE_WINDOW)
         cache.incr(failures_key)
         raise DomainError("Your current password is not right.", code="invalid_password", field="current_password")
     cache.delete(failures_key)
+
+
+def user_password_change(*, actor, user: User, current_password: str, new_password: str) -> User:
+    """A user replaces their own password: the current one first, then Django's password validators
+    (AUTH_PASSWORD_VALIDATORS). Clears `must_change_password`. The caller keeps the session
+    (`update_session_auth_hash`); every other session of the user ends with the old hash."""
+    if getattr(actor, "pk", None) != user.pk:
+        raise DomainError("People change only their own password.", code="forbidden", kind="forbidden")
+    _password_confirm(actor=actor, user=user, password=current_password,
+                      failed=AuditAction.USER_PASSWORD_CHANGE_FAILED)
     new_password = new_password or ""
     if new_password == current_password:
         raise DomainError("Choose a new password, not the current one.", code="invalid", field="new_password")
@@ -438,9 +451,14 @@ def _check_own_session(actor, request) -> None:
         raise DomainError("People prove only their own second factor.", code="forbidden", kind="forbidden")
 
 
-def mfa_enrol(*, actor, request, device: TOTPDevice, token: str) -> list[str]:
-    """Confirm the authenticator with a current code; returns fresh recovery codes (shown once)."""
+def mfa_enrol(*, actor, request, device: TOTPDevice, token: str, current_password: str | None = None) -> list[str]:
+    """Confirm the authenticator with a current code; returns fresh recovery codes (shown once).
+    Replacing a confirmed authenticator needs the current password as well: a session taken over
+    for a moment must not be able to move the second factor to another phone."""
     _check_own_session(actor, request)
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        _password_confirm(actor=actor, user=request.user, password=current_password,
+                          failed=AuditAction.USER_REAUTH_FAILED)
     token = (token or "").strip().replace(" ", "")
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=request.user)
@@ -467,7 +485,7 @@ def _mfa_recovery_codes_new(user) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(MFA_RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=recovery_code_digest(code)) for code in codes)
     return codes
 
 
@@ -484,7 +502,12 @@ def mfa_verify(*, actor, request, token: str) -> str | None:
             if hasattr(candidate, "verify_is_allowed") and not candidate.verify_is_allowed()[0]:
                 throttled = True
                 continue
-            if candidate.verify_token(token):
+            if isinstance(candidate, StaticDevice):
+                # Recovery codes are stored as keyed digests (accounts/mfa.py): compare those.
+                if any(candidate.verify_token(value) for value in recovery_code_digests(token)):
+                    device = candidate
+                    break
+            elif candidate.verify_token(token):
                 device = candidate
                 break
     with transaction.atomic():

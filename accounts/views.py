@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ def tokens(request):
         try:
             data = forms.TokenCreateForm(request.POST).cleaned_or_raise()
             _, new_key = services.token_create(actor=request.user, user=request.user, name=data["name"],
-                                               days=data["days"])
+                                               days=data["days"], current_password=data["current_password"])
         except DomainError as exc:
             messages.error(request, exc.message)
     page = forms.PageForm(request.GET).values()["page"]
@@ -28,6 +29,7 @@ def tokens(request):
     return render(request, "accounts/tokens.html", {
         "tokens": selectors.tokens_of(request.user), "others": others.object_list, "page": others,
         "new_key": new_key, "sees_others": allows(request.user, may_see_others_tokens),
+        "usual_days": settings.BASELINE_TOKEN_DAYS,
     })
 
 

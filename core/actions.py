@@ -53,6 +53,7 @@ class AuditAction(StrEnum):
     USER_EMAIL_DIGEST = "user.email_digest"
     USER_PASSWORD_CHANGE = "user.password_change"
     USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"
+    USER_REAUTH_FAILED = "user.reauth_failed"
     USER_PASSWORD_ISSUE = "user.password_issue"
 
     @property
