@@ -59,28 +59,56 @@ def cases() -> dict[str, list[str]]:
         "png_grey16_9400x9400_zero": ["grey16_9400.png"],
         "png_rgba_9400x9400_zero_two_at_once": ["rgba9400.png", "rgba9400.png"],
         "jpeg_50mp_baseline": ["jpeg50.jpg"],
-        "jpeg_progressive_at_cap": ["jpeg_progressive_cap.jpg"],
+        "jpeg_progressive_420_at_cap": ["jpeg_progressive420_cap.jpg"],
+        "jpeg_progressive_444_at_cap": ["jpeg_progressive444_cap.jpg"],
         "png_rgba_at_cap": ["rgba_cap.png"],
         "png_grey16_at_cap": ["grey16_cap.png"],
         "png_rgba_at_cap_two_at_once": ["rgba_cap.png", "rgba_cap.png"],
+        "webp_rgba_at_cap": ["rgba_cap.webp"],
+        "tiff_rgba_at_cap": ["rgba_cap.tiff"],
     }
 
 
-def _files() -> dict[str, bytes]:
-    from curation.hashing import media
+def zero_webp(width: int, height: int) -> bytes:
+    from io import BytesIO
 
-    cap = media.PIXEL_CAPS if hasattr(media, "PIXEL_CAPS") else {}
-    png_cap = cap.get("PNG", 24_000_000)
-    progressive_cap = cap.get("JPEG_PROGRESSIVE", 24_000_000)
-    png_side = int(png_cap ** 0.5)
-    prog_w = int((progressive_cap * 4 / 3) ** 0.5)
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGBA", (width, height)).save(out, "WEBP", lossless=True)
+    return out.getvalue()
+
+
+def zero_tiff(side: int) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGBA", (side, side)).save(out, "TIFF", compression="tiff_deflate")
+    return out.getvalue()
+
+
+def _files() -> dict[str, bytes]:
+    from curation.hashing import pixels
+
+    side = int(pixels.WHOLE_DECODE_MAX_PIXELS ** 0.5)  # square, just under the cap
+    # Pillow writes 4:2:0 by default (1.5 samples a pixel) and 4:4:4 with subsampling=0 (3).
+    progressive = {name: int(pixels.JPEG_COEFFICIENT_BYTES / (2 * spp)) // 1_000_000 * 1_000_000
+                   for name, spp in (("420", 1.5), ("444", 3.0))}
+    prog_w = {name: int((count * 4 / 3) ** 0.5) for name, count in progressive.items()}
     return {
         "rgba9400.png": zero_png(9400, 9400, colour_type=6, bit_depth=8),
         "grey16_9400.png": zero_png(9400, 9400, colour_type=0, bit_depth=16),
-        "jpeg50.jpg": smooth_jpeg(8000, 6250),  # 50,000,000 pixels
-        "jpeg_progressive_cap.jpg": smooth_jpeg(prog_w, progressive_cap // prog_w, progressive=True),
-        "rgba_cap.png": zero_png(png_side, png_side, colour_type=6, bit_depth=8),
-        "grey16_cap.png": zero_png(png_side, png_side, colour_type=0, bit_depth=16),
+        "jpeg50.jpg": smooth_jpeg(8000, 6250),  # 50,000,000 pixels: JPEG_MAX_PIXELS
+        "jpeg_progressive420_cap.jpg": smooth_jpeg(
+            prog_w["420"], progressive["420"] // prog_w["420"], progressive=True),
+        "jpeg_progressive444_cap.jpg": smooth_jpeg(
+            prog_w["444"], progressive["444"] // prog_w["444"], progressive=True, subsampling=0),
+        "rgba_cap.png": zero_png(side, side, colour_type=6, bit_depth=8),
+        "grey16_cap.png": zero_png(side, side, colour_type=0, bit_depth=16),
+        "rgba_cap.webp": zero_webp(*[int(pixels.WHOLE_DECODE_CAPS["WEBP"] ** 0.5)] * 2),
+        "rgba_cap.tiff": zero_tiff(int(pixels.WHOLE_DECODE_CAPS["TIFF"] ** 0.5)),
     }
 
 
