@@ -68,4 +68,11 @@ def bench_release_large() -> dict:
     return bench_release(1_000_000)
 
 
-ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large}
+def bench_images() -> dict:
+    from bench.images import bench_images as images
+
+    return images()
+
+
+ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large,
+       "images": bench_images}

@@ -12,7 +12,7 @@ from accounts.permissions import Allows
 from core.errors import DomainError
 from core.parsers import MultiPartParser
 from curation import permissions
-from curation.hashing import media, signatures
+from curation.hashing import media, signatures, slots
 from curation.hashing.serializers import HashInput, HashOutput
 from curation.hashing.uploads import declared_too_large, too_large_message, upload_too_large
 
@@ -57,13 +57,15 @@ class HashView(APIView):
         if upload.size == 0:
             return Response({"file": ["The submitted file is empty."]}, status=400)
         try:
-            result = media.hash_bytes(upload.read())
+            with slots.hashing_slot(request.user):  # at most HASHING_SLOTS at a time per user: 429
+                result = media.hash_bytes(upload.read())
         except media.MediaError as exc:
             if exc.status == 415:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=exc.message) from None
             if exc.status == 400:
                 return Response({"file": [exc.message]}, status=400)
-            return Response({"detail": exc.message, "code": exc.code}, status=exc.status)  # e.g. 413
+            headers = {"Retry-After": "5"} if exc.status == 429 else None
+            return Response({"detail": exc.message, "code": exc.code}, status=exc.status, headers=headers)  # 413, 429
         finally:
             upload.close()
         return Response({"media_type": result.media_type, "signatures": result.signatures})

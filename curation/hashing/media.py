@@ -15,9 +15,9 @@ from io import BytesIO
 
 import numpy as np
 import pdqhash
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
-from curation.hashing import signatures
+from curation.hashing import pixels, signatures
 
 # Pillow's default ceiling, restated so that a change to the global `Image.MAX_IMAGE_PIXELS` elsewhere
 # (or setting it to None) cannot switch our check off: we test the header's size against this too.
@@ -147,17 +147,32 @@ def _unsupported(data: bytes) -> MediaError:
 # Decoding an image safely.
 
 
-def _open_image(data: bytes, fmt: str) -> Image.Image:
-    """The first frame, fully decoded and upright. Raises Pillow's own errors; `_decoded_rgb` maps them."""
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}  # what ImageOps.exif_transpose does for each EXIF orientation
+
+
+def _open_image(data: bytes, fmt: str) -> tuple[Image.Image, tuple[int, int], tuple[float, float]]:
+    """(the first frame decoded, its declared size, the picture's extent in decoded pixels) once the
+    header passed both size checks; a JPEG decodes at reduced scale. Raises Pillow's own errors, and
+    MediaError (413) over the format's cap; `_decoded_rgb` maps them."""
     # `formats` pins the one plugin the magic bytes named, so EPS/PostScript (Ghostscript) or any
     # other format is never even tried, whatever Pillow's registry holds.
     image = Image.open(BytesIO(data), formats=[fmt])
     if image.format not in _DECODED_FORMATS:
         raise UnidentifiedImageError(f"decoded as {image.format}")
-    if image.width * image.height > MAX_IMAGE_PIXELS:
+    size, count = image.size, image.width * image.height
+    if count > MAX_IMAGE_PIXELS:
         raise Image.DecompressionBombError(f"{image.width}x{image.height} pixels")
+    limit, kind = pixels.pixel_cap(image, data)
+    if count > limit:
+        raise MediaError(
+            f"The image is {image.width:,}x{image.height:,} pixels ({count:,}); {kind} may have at most "
+            f"{limit:,} pixels. Scale it down to hash it.", code="image_too_large", status=413,
+        )
+    extent = pixels.draft_jpeg(image, PDQ_WORKING_SIZE)
     image.load()  # decode now, inside the guard: Image.open only reads the header
-    return ImageOps.exif_transpose(image)
+    return image, size, extent
 
 
 def _decoded_rgb(data: bytes, fmt: str) -> Image.Image:
@@ -169,9 +184,8 @@ def _decoded_rgb(data: bytes, fmt: str) -> Image.Image:
             # The warning filter is process-wide, not per thread; under a threaded server the explicit
             # size check in `_open_image` is what holds.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            rgb = image_to_rgb(_open_image(data, fmt))
-            rgb.thumbnail((PDQ_WORKING_SIZE, PDQ_WORKING_SIZE), Image.Resampling.BICUBIC)
-            return rgb
+            image, size, extent = _open_image(data, fmt)
+            return _to_working_size(image, size, extent)
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -184,6 +198,27 @@ def _decoded_rgb(data: bytes, fmt: str) -> Image.Image:
         raise MediaError(f"The {name} image is too large to decode.", code="image_too_large", status=413) from None
     except Exception as exc:  # any decoder failure on untrusted bytes is the file's fault, never a 500
         raise MediaError(_corrupt_message(name, exc), code="corrupt_image", status=400) from None
+
+
+def _to_working_size(image: Image.Image, size: tuple[int, int], extent: tuple[float, float]) -> Image.Image:
+    """Upright RGB at the size `Image.thumbnail` gives, with what it would compute at full size: a
+    large image is first reduced (strip-wise, before any mode conversion) by the very factor that
+    `thumbnail` reduces by, so conversion and alpha compositing run on the small image."""
+    transpose = _TRANSPOSE.get(image.getexif().get(ExifTags.Base.Orientation, 1))
+    final = pixels.working_size(*size, PDQ_WORKING_SIZE)
+    factor = pixels.reduction_factor(extent, final)
+    if factor == (1, 1) and extent == image.size:  # nothing to save: the full-size path, unchanged
+        rgb = image_to_rgb(image if transpose is None else image.transpose(transpose))
+        rgb.thumbnail((PDQ_WORKING_SIZE, PDQ_WORKING_SIZE), Image.Resampling.BICUBIC)
+        return rgb
+    if factor != (1, 1):
+        grey_range = _grey_range(image) if image.mode in _WIDE_GREY else None  # averaging narrows it
+        image = pixels.reduce_in_strips(image, factor)
+        if grey_range is not None:
+            image = _wide_grey_to_l(image, grey_range)
+    box = (0, 0, extent[0] / factor[0], extent[1] / factor[1])
+    rgb = image_to_rgb(image).resize(final, Image.Resampling.BICUBIC, box=box)
+    return rgb if transpose is None else rgb.transpose(transpose)
 
 
 def _corrupt_message(name: str, exc: Exception) -> str:
@@ -224,9 +259,9 @@ def _over_white(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(background, rgba).convert("RGB")
 
 
-def _wide_grey_to_l(image: Image.Image) -> Image.Image:
+def _wide_grey_to_l(image: Image.Image, grey_range: tuple[float, float] | None = None) -> Image.Image:
     """16- and 32-bit greyscale scaled (not clipped, as `convert("L")` does) into 0-255."""
-    low, high = _grey_range(image)
+    low, high = grey_range or _grey_range(image)
     working = image if image.mode in ("I", "F") else image.convert("I")
     scale = 255 / (high - low) if high > low else 0.0
 

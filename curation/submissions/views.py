@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.inputs import whole_number
 from curation import permissions
-from curation.hashing import media, signatures
+from curation.hashing import media, signatures, slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
 from curation.models import MediaType, Submission
 from curation.reviews.selectors import reviews_of
@@ -103,8 +103,9 @@ def _hash_file(request):
     if upload is None or upload.size == 0:
         return _render_submit(request, form, {"file": ["Choose a file to hash."]}, status=400)
     try:
-        result = media.hash_bytes(upload.read())
-    except media.MediaError as exc:
+        with slots.hashing_slot(request.user):  # the same per-user slots as POST /api/v1/hash/
+            result = media.hash_bytes(upload.read())
+    except media.MediaError as exc:  # 400, 413 (file or image too large), 415, 429 (slots taken)
         return _render_submit(request, form, {"file": [exc.message]}, status=exc.status)
     finally:
         upload.close()
