@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from accounts.models import Role
 from accounts.permissions import may_see_reviewer_roster, roles_of
+from core.forms import page_of
 from portal import dashboards
 from portal.navigation import ROLE_SUMMARIES
 
@@ -32,5 +32,5 @@ def home(request):
 def reviewer_roster(request):
     if not may_see_reviewer_roster(request.user):
         raise PermissionDenied
-    page = Paginator(dashboards.reviewer_roster(), 50).get_page(request.GET.get("page"))
+    page = page_of(request, dashboards.reviewer_roster(), 50)
     return render(request, "portal/reviewer_roster.html", {"page": page})

@@ -6,6 +6,8 @@
 2. Every ORM write of a domain model (`.save()`, `.create(`, `.update(`, `.delete()`, bulk and
    get-or-create forms) is in a services module (or one of the few named writers below) or a
    migration: views, API views, selectors, forms, tasks and commands call services.
+3. Browser pages read input through Django forms (core/forms.py binds them), never `request.GET`,
+   `request.POST` or `request.FILES` themselves.
 
 Each checker is tested on a small made-up source first, so the test that scans the tree cannot pass
 by finding nothing.
@@ -249,7 +251,58 @@ def test_orm_writes_only_in_services_modules():
     )
 
 
-# --- 3. Size ---------------------------------------------------------------------------------------
+# --- 3. Input through forms ----------------------------------------------------------------------
+
+# The apps whose pages read input only through forms; an app joins with one line.
+FORM_INPUT_APPS = (
+    "curation",
+    "portal",
+)
+RAW_INPUT = {"GET", "POST", "FILES"}
+
+
+def view_modules(apps=FORM_INPUT_APPS) -> list[Path]:
+    return [path for path in app_modules() if path.parts[0] in apps
+            and (path.name == "views.py" or path.name.endswith("_views.py"))]
+
+
+def raw_input_reads(source: str, filename: str) -> list[str]:
+    """Each read of `request.GET`, `request.POST` or `request.FILES` in `source` (of any name's)."""
+    tree = ast.parse(source, filename=filename)
+    found = [(node.lineno, f"{'.'.join(_chain(node))}") for node in ast.walk(tree)
+             if isinstance(node, ast.Attribute) and node.attr in RAW_INPUT]
+    return [f"{filename}:{line}: reads {what}" for line, what in sorted(found)]
+
+
+def test_the_input_checker_finds_raw_reads():
+    source = (
+        "def view(request):\n"
+        "    if request.method == 'POST':\n"
+        "        note = request.POST.get('note', '')\n"
+        "        upload = request.FILES['file']\n"
+        "    page = self.request.GET.get('page')\n"
+        "    form = from_body(NoteForm, request)\n"
+    )
+    assert raw_input_reads(source, "v.py") == [
+        "v.py:3: reads request.POST",
+        "v.py:4: reads request.FILES",
+        "v.py:5: reads self.request.GET",
+    ]
+
+
+def test_pages_read_input_through_forms():
+    modules = view_modules()
+    assert Path("curation/submissions/views.py") in modules and Path("portal/views.py") in modules
+    found = []
+    for path in modules:
+        found.extend(raw_input_reads((ROOT / path).read_text(encoding="utf-8"), str(path)))
+    assert not found, (
+        "Pages read input through a form (STYLE.md; bind it with core.forms.from_query / from_body and "
+        "use form.cleaned_data):\n  " + "\n  ".join(found)
+    )
+
+
+# --- 4. Size ---------------------------------------------------------------------------------------
 
 def test_modules_stay_readable():
     """No module of curation over 450 lines, none anywhere over 600 (split into a package instead)."""

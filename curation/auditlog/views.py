@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from core import audit, spreadsheet
 from core.actions import AuditAction
+from core.forms import from_query, page_of
 from curation import permissions
 from curation.auditlog import selectors
-
-FILTERS = ("action", "actor", "object_id", "since", "until")
+from curation.auditlog.forms import AuditLogFilterForm
 
 
 def _filters(request) -> tuple[dict, dict]:
-    raw = {name: request.GET.get(name, "").strip() for name in FILTERS}
-    errors, parsed = {}, dict(raw)
-    for name in ("since", "until"):
-        if raw[name]:
-            try:
-                parsed[name] = date.fromisoformat(raw[name])
-            except ValueError:
-                errors[name] = "Use the form YYYY-MM-DD."
-                parsed[name] = None
-        else:
-            parsed[name] = None
-    return parsed, {"raw": raw, "errors": errors}
+    """The selector's arguments, and what the page shows of the filters: as typed, and their errors."""
+    form = from_query(AuditLogFilterForm, request)
+    return form.filters(), {"raw": form.raw(), "errors": form.messages()}
 
 
 def _require_admin(request) -> None:
@@ -46,7 +35,7 @@ def audit_log(request):
     _require_admin(request)
     filters, form = _filters(request)
     entries = selectors.audit_entries_visible(**filters)
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    page = page_of(request, entries, 100)
     query = urlencode({k: v for k, v in form["raw"].items() if v})
     return render(request, "curation/audit_log.html", {"page": page, "form": form, "query": query},
                   status=400 if form["errors"] else 200)

@@ -5,11 +5,37 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from guardian.shortcuts import get_objects_for_group
 
+from accounts.models import Organisation
+from accounts.permissions import allows
 from core import audit
 from core.models import AuditEntry
+from curation import permissions
 from curation.models import Feed, Release, ReleaseMember, Submission
+
+
+def release_or_404(user, version: int) -> Release:
+    """The release a page shows: 403 for those who see no releases, 404 for one `user` may not see."""
+    if not allows(user, permissions.may_see_releases):
+        raise PermissionDenied
+    release = permissions.releases_visible_to(user).filter(version=version).first()
+    if release is None:
+        raise Http404
+    return release
+
+
+def partner_organisation(organisation_id: int | None) -> Organisation | None:
+    """The partner organisation with this id, if there is one (feeds are granted to partners only)."""
+    if organisation_id is None:
+        return None
+    return partners().filter(pk=organisation_id).first()
+
+
+def partners():
+    return Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
 
 
 def approved_not_yet_released() -> int:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation
 from core.errors import DomainError
-from core.inputs import whole_number
+from core.forms import from_body, page_of
 from curation import permissions
 from curation.models import Feed, Release, SigningKey
 from curation.releases import selectors, services
+from curation.releases.forms import FeedGrantForm, ReleaseRequestForm
 
 
 @login_required
@@ -23,7 +21,7 @@ def release_list(request):
     if not permissions.may_see_releases(request.user):
         raise PermissionDenied
     items = permissions.releases_visible_to(request.user).prefetch_related("files").order_by("-version")
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    page = page_of(request, items, 25)
     building = items.filter(status=Release.Status.BUILDING).first()
     return render(request, "curation/release_list.html", {
         "page": page, "building": building, "may_publish": permissions.may_publish(request.user),
@@ -34,11 +32,7 @@ def release_list(request):
 
 @login_required
 def release_detail(request, version: int):
-    if not permissions.may_see_releases(request.user):
-        raise PermissionDenied
-    release = permissions.releases_visible_to(request.user).filter(version=version).first()
-    if release is None:
-        raise Http404
+    release = selectors.release_or_404(request.user, version)
     feeds = permissions.entitled_feeds(request.user)
     return render(request, "curation/release_detail.html", {
         "release": release, "files": [f for f in release.files.all() if f.feed in feeds],
@@ -51,8 +45,10 @@ def release_detail(request, version: int):
 @login_required
 @require_POST
 def release_publish(request):
+    form = from_body(ReleaseRequestForm, request)
+    form.is_valid()  # any text
     try:
-        release = services.release_request(actor=request.user, note=request.POST.get("note", ""))
+        release = services.release_request(actor=request.user, note=form.cleaned_data["note"])
     except DomainError as exc:
         if exc.kind == "forbidden":
             raise PermissionDenied from None
@@ -67,18 +63,19 @@ def entitlements(request):
     if not permissions.may_manage_entitlements(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        org_id = whole_number(request.POST.get("organisation"))
-        org = Organisation.objects.filter(pk=org_id, kind=Organisation.Kind.PARTNER).first() if org_id else None
+        form = from_body(FeedGrantForm, request)
+        form.is_valid()  # any text: an unknown organisation or feed is explained below
+        org = selectors.partner_organisation(form.cleaned_data["organisation"])
         if org is None:
             messages.error(request, "Choose a partner organisation.")
         else:
             try:
-                services.feed_grant(actor=request.user, organisation=org, feed_name=request.POST.get("feed", ""),
-                                    revoke=request.POST.get("action") == "revoke")
+                services.feed_grant(actor=request.user, organisation=org, feed_name=form.cleaned_data["feed"],
+                                    revoke=form.cleaned_data["action"])
                 messages.success(request, f"Entitlements of {org.name} updated.")
             except DomainError as exc:
                 messages.error(request, exc.message)
         return redirect("entitlements")
-    partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER).order_by("name")
+    partners = selectors.partners().order_by("name")
     rows = [{"org": org, "feeds": selectors.feeds_of(org)} for org in partners]
     return render(request, "curation/entitlements.html", {"rows": rows, "feeds": Feed.objects.order_by("name")})

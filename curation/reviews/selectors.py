@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from accounts.models import Role, User
+from accounts.permissions import allows
 from curation import permissions
 from curation.models import Review, Submission
+from curation.submissions.selectors import with_details
 
 
 def review_queue_for(user) -> QuerySet[Submission]:
@@ -14,6 +18,17 @@ def review_queue_for(user) -> QuerySet[Submission]:
     if not permissions.may_review(user):
         return Submission.objects.none()
     return Submission.objects.filter(permissions.review_queue_condition(user)).order_by("created_at", "id")
+
+
+def review_item_or_404(user, item_id) -> Submission:
+    """The queued item a reviewer acts on: 403 for anyone but a reviewer, 404 when the item is not in
+    their queue (someone else's, already reviewed or recused from, decided, or no such item)."""
+    if not allows(user, permissions.may_review):
+        raise PermissionDenied
+    item = with_details(review_queue_for(user)).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    return item
 
 
 def digest_recipients_for(item: Submission) -> QuerySet:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import from_body, page_of
 from curation import permissions
-from curation.models import Recusal, Submission
+from curation.models import Recusal
 from curation.reviews import criteria as criteria_services
 from curation.reviews import selectors, services
+from curation.reviews.forms import CriteriaForm, RecuseForm, ReviewForm
 from curation.submissions.selectors import with_details
 
 
@@ -27,15 +27,8 @@ def _reviewer_required(request) -> None:
 def review_queue(request):
     _reviewer_required(request)
     items = with_details(selectors.review_queue_for(request.user))
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = page_of(request, items, 50)
     return render(request, "curation/review_queue.html", {"page": page})
-
-
-def _queued_item(request, item_id) -> Submission:
-    item = with_details(selectors.review_queue_for(request.user)).filter(pk=item_id).first()
-    if item is None:
-        raise Http404
-    return item
 
 
 def _next_in_queue(request):
@@ -48,26 +41,25 @@ def _next_in_queue(request):
 
 @login_required
 def review_item(request, item_id):
-    _reviewer_required(request)
-    item = _queued_item(request, item_id)
+    item = selectors.review_item_or_404(request.user, item_id)
     criteria = list(item.criteria_set.criteria.order_by("position"))
+    form = ReviewForm(criteria=criteria)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        answers = {c.key: {"yes": True, "no": False}.get(request.POST.get(c.key, "")) for c in criteria}
-        missing = [c.key for c in criteria if answers[c.key] is None]
-        if missing:
-            errors = {key: ["Answer yes or no."] for key in missing}
+        form = from_body(ReviewForm, request, criteria=criteria)
+        if not form.is_valid():
+            errors = form.error_lists()
         else:
             try:
-                services.review_record(actor=request.user, item=item, answers=answers,
-                                       comment=request.POST.get("comment", ""))
+                services.review_record(actor=request.user, item=item, answers=form.answers(),
+                                       comment=form.cleaned_data["comment"])
             except DomainError as exc:
                 messages.error(request, exc.message)
                 return redirect("review-queue")
             messages.success(request, "Review recorded.")
             return _next_in_queue(request)
     return render(request, "curation/review_item.html", {
-        "item": item, "criteria": criteria, "errors": errors, "posted": request.POST,
+        "item": item, "criteria": criteria, "errors": errors, "posted": form.data,
         "reasons": Recusal.Reason.choices, "queue_size": selectors.review_queue_for(request.user).count(),
     }, status=400 if errors else 200)
 
@@ -75,10 +67,11 @@ def review_item(request, item_id):
 @login_required
 @require_POST
 def review_recuse(request, item_id):
-    _reviewer_required(request)
-    item = _queued_item(request, item_id)
+    item = selectors.review_item_or_404(request.user, item_id)
+    form = from_body(RecuseForm, request)
+    form.is_valid()  # any text: the service knows the reasons
     try:
-        services.review_recuse(actor=request.user, item=item, reason=request.POST.get("reason", ""))
+        services.review_recuse(actor=request.user, item=item, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("review-item", item_id=item.pk)
@@ -94,18 +87,13 @@ def criteria_admin(request):
     text = "\n".join(f"{c.key} | {c.question}" for c in current.criteria.order_by("position"))
     errors: list[str] = []
     if request.method == "POST":
-        text = request.POST.get("criteria", "")
-        pairs = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            key, sep, question = line.partition("|")
-            if not sep:
-                errors.append(f"Line {number}: write 'key | question'.")
-            pairs.append((key.strip(), question.strip()))
-        if not errors:
+        form = from_body(CriteriaForm, request)
+        valid = form.is_valid()
+        text = form.cleaned_data["criteria"]
+        errors = list(form.non_field_errors())
+        if valid:
             try:
-                new = criteria_services.criteria_publish(actor=request.user, criteria=pairs)
+                new = criteria_services.criteria_publish(actor=request.user, criteria=form.cleaned_data["pairs"])
             except DomainError as exc:
                 errors = exc.extra.get("errors", {}).get("criteria", [exc.message])
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 from core.actions import STATUS_ACTIONS
 from core.models import AuditEntry
@@ -29,6 +30,14 @@ def submission_list_for(user, *, status: str | None = None, value: str = "") -> 
 def submission_for(user, item_id) -> Submission | None:
     """The item if `user` may see it, else None (callers answer 404)."""
     return with_details(permissions.submissions_visible_to(user)).filter(pk=item_id).first()
+
+
+def submission_visible_or_404(user, item_id) -> Submission:
+    """The item the pages act on: 404 when `user` may not see it (as when it does not exist)."""
+    item = submission_for(user, item_id)
+    if item is None:
+        raise Http404
+    return item
 
 
 def status_history(item: Submission) -> QuerySet[AuditEntry]:

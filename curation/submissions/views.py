@@ -5,36 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.inputs import whole_number
+from core.forms import from_body, from_query, page_of
 from curation import permissions
 from curation.hashing import media, signatures, slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
 from curation.models import MediaType, Submission
 from curation.reviews.selectors import reviews_of
 from curation.submissions import selectors, services
-
-FORM_ALGORITHMS = ["md5", "sha1", "sha256", "pdq", "photodna", "vpdq"]
-
-
-TRISTATE = {"": None, "yes": True, "no": False}
-
-
-def _blank_form() -> dict:
-    return {"media_type": "image", "external_reference": "", "note": "", "series": "",
-            "victim_identified": "", "offender_identified": "", "pdq_quality": "",
-            **{f"sig_{a}": "" for a in FORM_ALGORITHMS}}
+from curation.submissions.forms import RetractForm, SubmissionFilterForm, SubmitForm
 
 
 def _render_submit(request, form: dict, errors: dict | None = None, hashed: bool = False, status: int = 200):
     context = {
         "form": form, "errors": errors or {}, "hashed": hashed, "media_types": MediaType.choices,
-        "algorithms": [signatures.get(a) for a in FORM_ALGORITHMS], "max_mb": max_upload_bytes() // 2**20,
+        "algorithms": list(signatures.ALGORITHMS.values()), "max_mb": max_upload_bytes() // 2**20,
     }
     return render(request, "curation/submit.html", context, status=status)
 
@@ -52,35 +40,17 @@ def _form_errors(exc: DomainError, used: list[str]) -> dict:
     return errors
 
 
-def _quality(raw: str) -> int | str | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    number = whole_number(raw)
-    return raw if number is None else number
-
-
 @login_required
 def submission_create(request):
     if not permissions.may_submit(request.user):
         raise PermissionDenied
     if request.method != "POST":
-        return _render_submit(request, _blank_form())
-    if request.POST.get("action") == "hash" or upload_too_large(request) or "file" in request.FILES:
-        return _hash_file(request)
-    form = {key: request.POST.get(key, "") for key in _blank_form()}
-    used = [a for a in FORM_ALGORITHMS if form[f"sig_{a}"].strip()]
-    rows = []
-    for algorithm in used:
-        row = {"algorithm": algorithm, "value": form[f"sig_{algorithm}"]}
-        if algorithm == "pdq":
-            row["quality"] = _quality(form["pdq_quality"])
-        rows.append(row)
-    item = services.ItemInput(
-        media_type=form["media_type"], signatures=rows, external_reference=form["external_reference"],
-        note=form["note"], series=form["series"], victim_identified=TRISTATE.get(form["victim_identified"]),
-        offender_identified=TRISTATE.get(form["offender_identified"]),
-    )
+        return _render_submit(request, SubmitForm.blank())
+    form = from_body(SubmitForm, request)
+    form.is_valid()  # every field takes any text; the service checks the item
+    if form.wants_hashing() or upload_too_large(request):
+        return _hash_file(request, form)
+    used, item = form.used_algorithms(), form.item()
     try:
         created = services.submission_create(actor=request.user, item=item)
     except DomainError as exc:
@@ -90,14 +60,14 @@ def submission_create(request):
                                   f"({existing['status']}). Nothing was submitted."]}
         else:
             errors = _form_errors(exc, used)
-        return _render_submit(request, form, errors, status=409 if exc.code == "duplicate" else 400)
+        return _render_submit(request, form.values(), errors, status=409 if exc.code == "duplicate" else 400)
     messages.success(request, "Submitted. The item now waits for three independent reviews.")
     return redirect("submission-detail", item_id=created.pk)
 
 
-def _hash_file(request):
-    form = {key: request.POST.get(key, "") for key in _blank_form()} | {"media_type": "image"}
-    upload = request.FILES.get("file")
+def _hash_file(request, submitted: SubmitForm):
+    form = submitted.values() | {"media_type": "image"}
+    upload = submitted.cleaned_data.get("file")
     if upload_too_large(request):
         return _render_submit(request, form, {"file": [too_large_message()]}, status=413)
     if upload is None or upload.size == 0:
@@ -121,13 +91,13 @@ def _hash_file(request):
 def submission_list(request):
     if not permissions.may_list_submissions(request.user):
         raise PermissionDenied
-    wanted = request.GET.get("status") or None
-    if wanted not in (None, *Submission.Status.values):
-        wanted = None
+    form = from_query(SubmissionFilterForm, request)
+    form.is_valid()  # an unknown status lists them all
+    wanted = form.cleaned_data.get("status") or None
     may_search = permissions.may_search_by_value(request.user)
-    value = request.GET.get("value", "").strip()[:20_000] if may_search else ""
+    value = form.cleaned_data.get("value", "") if may_search else ""
     items = selectors.submission_list_for(request.user, status=wanted, value=value)
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = page_of(request, items, 50)
     return render(request, "curation/submission_list.html", {
         "page": page, "status": wanted or "", "statuses": Submission.Status.choices,
         "sees_every_item": permissions.may_see_every_item(request.user), "may_search_by_value": may_search,
@@ -137,9 +107,7 @@ def submission_list(request):
 
 @login_required
 def submission_detail(request, item_id):
-    item = selectors.submission_for(request.user, item_id)
-    if item is None:
-        raise Http404
+    item = selectors.submission_visible_or_404(request.user, item_id)
     return render(request, "curation/submission_detail.html", {
         "item": item,
         "reviews": reviews_of(item) if permissions.may_see_reviews(request.user, item) else None,
@@ -155,9 +123,7 @@ def submission_detail(request, item_id):
 @login_required
 @require_POST
 def submission_withdraw(request, item_id):
-    item = selectors.submission_for(request.user, item_id)
-    if item is None:
-        raise Http404
+    item = selectors.submission_visible_or_404(request.user, item_id)
     try:
         services.submission_withdraw(actor=request.user, item=item)
         messages.success(request, "The item was withdrawn.")
@@ -169,11 +135,11 @@ def submission_withdraw(request, item_id):
 @login_required
 @require_POST
 def item_retract(request, item_id):
-    item = selectors.submission_for(request.user, item_id)
-    if item is None:
-        raise Http404
+    item = selectors.submission_visible_or_404(request.user, item_id)
+    form = from_body(RetractForm, request)
+    form.is_valid()  # any text: the service asks for a reason and checks its length
     try:
-        services.item_retract(actor=request.user, item=item, reason=request.POST.get("reason", ""))
+        services.item_retract(actor=request.user, item=item, reason=form.cleaned_data["reason"])
         messages.success(request, "Retracted. The next release removes it.")
     except DomainError as exc:
         if exc.kind == "forbidden":
