@@ -13,12 +13,13 @@ from accounts import forms, selectors, services
 from accounts.countries import COUNTRIES
 from accounts.models import Organisation, Role
 from core.errors import DomainError
+from core.forms import from_body, from_query
 
 
 @login_required
 def user_list(request):
     selectors.account_manager_or_403(request.user)
-    search = forms.UserSearchForm(request.GET).values()
+    search = from_query(forms.UserSearchForm, request).values()
     users = selectors.users_for_admin(query=search["q"], role=search["role"], organisation_id=search["org"])
     page = Paginator(users, 50).get_page(search["page"])
     return render(request, "accounts/admin_users.html", {
@@ -32,7 +33,7 @@ def _user_action(request, pk: int, action, form_class: type[forms.InputForm] | N
     """Fetch the user (403/404), read the form, act; a refusal becomes the message on the users page."""
     user = selectors.user_for_admin_or_404(request.user, pk)
     try:
-        data = form_class(request.POST).cleaned_or_raise() if form_class else {}
+        data = from_body(form_class, request).cleaned_or_raise() if form_class else {}
         action(user, **data)
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -91,7 +92,7 @@ def user_password_issue(request, pk: int):
 @login_required
 def user_create(request):
     selectors.account_manager_or_403(request.user)
-    form = forms.UserCreateForm(request.POST if request.method == "POST" else None)
+    form = from_body(forms.UserCreateForm, request) if request.method == "POST" else forms.UserCreateForm()
     errors: list[str] = []
     if form.is_bound:
         try:
@@ -113,7 +114,7 @@ def user_create(request):
 @login_required
 def organisation_list(request):
     selectors.account_manager_or_403(request.user)
-    form = forms.OrganisationForm(request.POST if request.method == "POST" else None)
+    form = from_body(forms.OrganisationForm, request) if request.method == "POST" else forms.OrganisationForm()
     errors: list[str] = []
     if form.is_bound:
         try:
@@ -123,7 +124,7 @@ def organisation_list(request):
         else:
             messages.success(request, f"Organisation {org.name} created.")
             return redirect("admin-organisations")
-    search = forms.OrganisationSearchForm(request.GET).values()
+    search = from_query(forms.OrganisationSearchForm, request).values()
     page = Paginator(selectors.organisations_for_admin(query=search["q"]), 50).get_page(search["page"])
     return render(request, "accounts/admin_organisations.html", {
         "page": page, "q": search["q"], "kinds": Organisation.Kind.choices, "countries": sorted(COUNTRIES.items()),
@@ -137,7 +138,7 @@ def organisation_edit(request, pk: int):
     errors: list[str] = []
     if request.method == "POST":
         try:
-            data = forms.OrganisationEditForm(request.POST).cleaned_or_raise()
+            data = from_body(forms.OrganisationEditForm, request).cleaned_or_raise()
             if data["active"] is not None:
                 services.organisation_set_active(actor=request.user, organisation=org, active=data["active"],
                                                  reason=data["reason"])

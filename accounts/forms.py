@@ -116,10 +116,10 @@ class NextForm(forms.Form):
     next = forms.CharField(required=False, strip=False)
 
 
-def next_target(*sources) -> str:
-    """The first `next` sent among `sources` (a form's, then the address's), unchecked; "" if none."""
-    for data in sources:
-        form = NextForm(data)
+def next_target(*bound: NextForm) -> str:
+    """The first `next` sent among the bound forms (the body's, then the address's), unchecked; ""
+    if none."""
+    for form in bound:
         if form.is_valid() and form.cleaned_data["next"]:
             return form.cleaned_data["next"]
     return ""

@@ -10,11 +10,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts import forms, mfa, services
 from core.errors import DomainError
+from core.forms import from_body, from_query
 
 
 def safe_next(request) -> str:
     """The `next` target if it stays on this site, else the home page."""
-    target = forms.next_target(request.POST, request.GET)
+    target = forms.next_target(from_body(forms.NextForm, request), from_query(forms.NextForm, request))
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()) and target.startswith("/"):
         return target
@@ -43,7 +44,7 @@ def verify(request):
     error = None
     if request.method == "POST":
         try:
-            token = forms.SecondFactorForm(request.POST).cleaned_or_raise()["token"]
+            token = from_body(forms.SecondFactorForm, request).cleaned_or_raise()["token"]
         except DomainError as exc:
             error = exc.message
         else:
@@ -62,7 +63,7 @@ def enrol(request):
     error = None
     if request.method == "POST":
         try:
-            data = forms.SecondFactorForm(request.POST).cleaned_or_raise()
+            data = from_body(forms.SecondFactorForm, request).cleaned_or_raise()
             codes = services.mfa_enrol(actor=request.user, request=request, device=device, token=data["token"],
                                        current_password=data["current_password"])
         except DomainError as exc:

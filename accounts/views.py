@@ -12,6 +12,7 @@ from accounts import forms, selectors, services
 from accounts.mfa_views import safe_next
 from accounts.permissions import allows, may_see_others_tokens
 from core.errors import DomainError
+from core.forms import from_body, from_query
 
 
 @login_required
@@ -19,12 +20,12 @@ def tokens(request):
     new_key = None
     if request.method == "POST":
         try:
-            data = forms.TokenCreateForm(request.POST).cleaned_or_raise()
+            data = from_body(forms.TokenCreateForm, request).cleaned_or_raise()
             _, new_key = services.token_create(actor=request.user, user=request.user, name=data["name"],
                                                days=data["days"], current_password=data["current_password"])
         except DomainError as exc:
             messages.error(request, exc.message)
-    page = forms.PageForm(request.GET).values()["page"]
+    page = from_query(forms.PageForm, request).values()["page"]
     others = Paginator(selectors.tokens_of_others(request.user), 50).get_page(page)  # an administrator may see many
     return render(request, "accounts/tokens.html", {
         "tokens": selectors.tokens_of(request.user), "others": others.object_list, "page": others,
@@ -52,7 +53,7 @@ def password_change(request):
     error, status = None, 200
     if request.method == "POST":
         try:
-            data = forms.PasswordChangeForm(request.POST).cleaned_or_raise()
+            data = from_body(forms.PasswordChangeForm, request).cleaned_or_raise()
             services.user_password_change(actor=request.user, user=request.user,
                                           current_password=data["current_password"],
                                           new_password=data["new_password"])

@@ -188,9 +188,12 @@ def test_the_password_page_refuses_two_different_new_passwords(personas, client)
 
 
 def test_next_comes_from_the_form_then_the_address():
-    assert forms.next_target({"next": "/a/"}, {"next": "/b/"}) == "/a/"
-    assert forms.next_target({}, {"next": "/b/"}) == "/b/"
-    assert forms.next_target({"next": ""}, {}) == ""
+    def target(*sources):
+        return forms.next_target(*(forms.NextForm(data) for data in sources))
+
+    assert target({"next": "/a/"}, {"next": "/b/"}) == "/a/"
+    assert target({}, {"next": "/b/"}) == "/b/"
+    assert target({"next": ""}, {}) == ""
 
 
 def test_the_organisation_edit_form_tells_a_switch_from_an_edit():
