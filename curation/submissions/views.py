@@ -27,7 +27,7 @@ TRISTATE = {"": None, "yes": True, "no": False}
 
 def _blank_form() -> dict:
     return {"media_type": "image", "external_reference": "", "note": "", "series": "",
-            "victim_identified": "", "offender_identified": "", "pdq_quality": "",
+            "victim_identified": "", "offender_identified": "", "pdq_quality": "", "reason": "",
             **{f"sig_{a}": "" for a in FORM_ALGORITHMS}}
 
 
@@ -79,7 +79,7 @@ def submission_create(request):
     item = services.ItemInput(
         media_type=form["media_type"], signatures=rows, external_reference=form["external_reference"],
         note=form["note"], series=form["series"], victim_identified=TRISTATE.get(form["victim_identified"]),
-        offender_identified=TRISTATE.get(form["offender_identified"]),
+        offender_identified=TRISTATE.get(form["offender_identified"]), reason=form["reason"],
     )
     try:
         created = services.submission_create(actor=request.user, item=item)
@@ -91,7 +91,11 @@ def submission_create(request):
         else:
             errors = _form_errors(exc, used)
         return _render_submit(request, form, errors, status=409 if exc.code == "duplicate" else 400)
-    messages.success(request, "Submitted. The item now waits for three independent reviews.")
+    if created.status == Submission.Status.HELD:
+        messages.warning(request, "Submitted and held: a signature is in a rejected item, so a curator decides "
+                                  "whether it goes to review.")
+    else:
+        messages.success(request, "Submitted. The item now waits for three independent reviews.")
     return redirect("submission-detail", item_id=created.pk)
 
 
