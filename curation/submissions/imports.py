@@ -98,7 +98,7 @@ def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: Imp
         hit = next((active[(s.algorithm, s.digest)] for s in validated.clean
                     if (s.algorithm, s.digest) in active), None)
         if hit is not None:
-            outcome.errors[key] = [(None, str(duplicate_error(hit.submission)))]
+            outcome.errors[key] = [(None, str(duplicate_error(hit)))]
             del batch[key]
             continue
         earlier = sorted((inactive[(s.algorithm, s.digest)].submission for s in validated.clean

@@ -97,22 +97,25 @@ def _signature_filter(clean: Iterable[signatures.Clean]) -> Q:
     return query
 
 
-def duplicate_error(existing: Submission) -> DomainError:
+def duplicate_error(hit: Signature) -> DomainError:
+    """The 409 for a signature already in a held, pending or approved item: that item's id and
+    status, and the algorithm that clashed; nothing else (DESIGN.md section 4)."""
+    existing = hit.submission
     return DomainError(
-        f"A signature of this item is already in item {existing.pk} ({existing.status}).",
+        f"The {hit.algorithm} signature of this item is already in item {existing.pk} ({existing.status}).",
         code="duplicate",
         kind="conflict",
-        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}},
+        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}, "algorithm": hit.algorithm},
     )
 
 
-def _active_duplicate(clean: list[signatures.Clean]) -> Submission | None:
-    hit = (
+def _active_duplicate(clean: list[signatures.Clean]) -> Signature | None:
+    return (
         Signature.objects.filter(_signature_filter(clean), active=True)
         .select_related("submission")
+        .order_by("algorithm")
         .first()
     )
-    return hit.submission if hit else None
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,7 @@ def submission_create(request):
         created = services.submission_create(actor=request.user, item=item)
     except DomainError as exc:
         if exc.code == "duplicate":
-            existing = exc.extra["existing_item"]
-            errors = {"form": [f"A signature of this item is already in item {existing['id']} "
-                                  f"({existing['status']}). Nothing was submitted."]}
+            errors = {"form": [f"{exc.message} Nothing was submitted."]}
         else:
             errors = _form_errors(exc, used)
         return _render_submit(request, form, errors, status=409 if exc.code == "duplicate" else 400)
