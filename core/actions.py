@@ -42,8 +42,11 @@ class AuditAction(StrEnum):
     SIGNING_KEY_ACTIVATE = "signing_key.activate"
     SUBMISSION_APPROVE = "submission.approve"
     SUBMISSION_CREATE = "submission.create"
+    SUBMISSION_HOLD = "submission.hold"  # a resubmission of a rejected item's signature: held
+    SUBMISSION_REFUSE = "submission.refuse"  # a curator refuses a held item: withdrawn
     SUBMISSION_REJECT = "submission.reject"
     SUBMISSION_RETRACT = "submission.retract"
+    SUBMISSION_SIGN_OFF = "submission.sign_off"  # a curator signs a held item off: pending
     SUBMISSION_WITHDRAW = "submission.withdraw"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"

@@ -55,15 +55,34 @@ def may_review(user) -> bool:
 
 def review_queue_condition(user) -> Q:
     """Pending items `user` may review: never their own organisation's, never one they reviewed or
-    recused from. It depends on nothing other reviewers did (DESIGN.md section 4)."""
+    recused from, nor one of whose chain they reviewed or recused an earlier item. It depends on
+    nothing other reviewers did (DESIGN.md section 4)."""
     mine = Q(submission=OuterRef("pk"), reviewer=user)
+    # An earlier item of the chain: its first item, or a member created before this one.
+    earlier = (
+        (Q(submission_id=OuterRef("chain_root_id")) | Q(submission__chain_root_id=OuterRef("chain_root_id")))
+        & Q(submission__created_at__lt=OuterRef("created_at"), reviewer=user)
+    )
     return (
         Q(status=Submission.Status.PENDING)
         & ~Q(submitter=user)
         & ~Q(organisation_id=user.organisation_id)
         & ~Exists(Review.objects.filter(mine))
         & ~Exists(Recusal.objects.filter(mine))
+        & ~Exists(Review.objects.filter(earlier))
+        & ~Exists(Recusal.objects.filter(earlier))
     )
+
+
+def _judged_earlier_in_chain(user, item: Submission) -> bool:
+    """Whether `user` reviewed or recused an earlier item of `item`'s chain."""
+    if item.chain_root_id is None:
+        return False
+    earlier = Submission.objects.filter(
+        Q(pk=item.chain_root_id) | Q(chain_root_id=item.chain_root_id), created_at__lt=item.created_at,
+    )
+    return (Review.objects.filter(reviewer=user, submission__in=earlier).exists()
+            or Recusal.objects.filter(reviewer=user, submission__in=earlier).exists())
 
 
 def submissions_visible_to(user) -> QuerySet[Submission]:
@@ -102,6 +121,11 @@ def review_refusal(user, item: Submission) -> Refusal | None:
         return Refusal("You recused yourself from this item.", "recused", "forbidden")
     if Review.objects.filter(submission=item, reviewer=user).exists():
         return Refusal("You have already reviewed this item.", "already_reviewed", "conflict")
+    if _judged_earlier_in_chain(user, item):
+        return Refusal("You reviewed or recused an earlier item with these signatures; other reviewers judge "
+                       "this one.", "earlier_in_chain", "forbidden")
+    if item.status == Submission.Status.HELD:
+        return Refusal("This item is not open for review.", "not_pending", "conflict")
     if item.status != Submission.Status.PENDING:
         return Refusal("This item is no longer pending; it takes no more reviews.", "not_pending", "conflict")
     return None
@@ -115,6 +139,11 @@ def may_see_reviews(user, item: Submission) -> bool | None:
     return has_role(user, Role.CURATOR) or (
         has_role(user, Role.REVIEWER) and Review.objects.filter(submission=item, reviewer=user).exists()
     )
+
+
+def may_decide_held(user) -> bool:
+    """Curators sign off held items (they go to review) or refuse them (withdrawn), and list them."""
+    return has_role(user, Role.CURATOR)
 
 
 def withdraw_refusal(user, item: Submission) -> str | None:

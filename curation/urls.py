@@ -4,6 +4,7 @@ from curation.auditlog import views as auditlog_views
 from curation.notices import views as notice_views
 from curation.releases import views as release_views
 from curation.reviews import views as review_views
+from curation.submissions import held_views
 from curation.submissions import views as submission_views
 
 urlpatterns = [
@@ -23,4 +24,7 @@ urlpatterns = [
     path("entitlements/", release_views.entitlements, name="entitlements"),
     path("audit/", auditlog_views.audit_log, name="audit-log"),
     path("audit/export.csv", auditlog_views.audit_export, name="audit-export"),
+    path("held/", held_views.held_list, name="held-list"),
+    path("submissions/<uuid:item_id>/sign-off/", held_views.held_sign_off, name="held-sign-off"),
+    path("submissions/<uuid:item_id>/refuse/", held_views.held_refuse, name="held-refuse"),
 ]

@@ -31,7 +31,8 @@ from accounts.services import token_create
 from core.actors import SYSTEM
 from core.models import AuditEntry
 from curation.releases.services import feed_grant, release_request
-from tests.curation.helpers import agree, approved_item, make_item, publish
+from curation.reviews.services import review_record
+from tests.curation.helpers import NO_UNDER_13, agree, approved_item, make_item, publish
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]  # tests/conftest.py
@@ -108,6 +109,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET pending": api_row(404, investigator=200, colleague=200, reviewer=200, pending_reviewer=200,
                                curator=200),
         "GET approved": api_row(404, investigator=200, colleague=200, reviewer=200, curator=200),
+        "GET held": api_row(404, investigator=200, colleague=200, curator=200),  # in no reviewer's queue
         "GET missing": api_row(404),
     },
     "api/v1/submissions/<uuid:item_id>/withdraw/": {
@@ -116,6 +118,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "POST approved": api_row(404, investigator=409, colleague=403, reviewer=403, curator=403, unchanged=True),
         "POST pending": api_row(404, investigator=200, colleague=403, reviewer=403, pending_reviewer=403,
                                 curator=403),
+        "POST held": api_row(404, investigator=200, colleague=403, curator=403),
     },
     "api/v1/submissions/<uuid:item_id>/reviews/": {
         "GET pending": api_row(404),  # blind review: nobody, not even its reviewers or curators
@@ -138,6 +141,13 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "POST pending": api_row(403, curator=409, body={"reason": "duplicate of another entry"}, unchanged=True),
         "POST missing": api_row(403, curator=404, body={"reason": "duplicate of another entry"}, unchanged=True),
     },
+    # Curators decide held items; an empty reason (400) shows the caller was let through.
+    **{f"api/v1/submissions/<uuid:item_id>/{action}/": {
+        "GET held": api_row(405),
+        "POST held": api_row(403, curator=400, body={"reason": ""}, unchanged=True),
+        "POST pending": api_row(403, curator=409, body={"reason": "checked again"}, unchanged=True),
+        "POST missing": api_row(403, curator=404, body={"reason": "checked again"}, unchanged=True),
+    } for action in ("sign-off", "refuse")},
     "api/v1/releases/": {
         "GET": api_row(403, curator=200, partners=200),
         "POST": api_row(403, curator=400, body={"note": ["not", "text"]}, unchanged=True),
@@ -212,6 +222,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET pending": page_row(404, investigator=200, colleague=200, reviewer=200, pending_reviewer=200,
                                 curator=200),
         "GET approved": page_row(404, investigator=200, colleague=200, reviewer=200, curator=200),
+        "GET held": page_row(404, investigator=200, colleague=200, curator=200),
     },
     "submissions/<uuid:item_id>/withdraw/": {
         "GET pending": page_row(405),
@@ -223,6 +234,12 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "POST approved": page_row(404, investigator=403, colleague=403, reviewer=403, curator=302,
                                   body={"reason": ""}, unchanged=True),
     },
+    "held/": {"GET": page_row(403, curator=200)},
+    **{f"submissions/<uuid:item_id>/{action}/": {
+        "GET held": page_row(405),
+        "POST held": page_row(403, curator=302, body={"reason": ""}, unchanged=True),
+        "POST missing": page_row(403, curator=404, body={"reason": "checked again"}, unchanged=True),
+    } for action in ("sign-off", "refuse")},
     "reviews/": {"GET": page_row(403, reviewers=200)},
     "reviews/<uuid:item_id>/": {
         "GET pending": page_row(403, reviewer=200, pending_reviewer=404, same_org_reviewer=404),
@@ -406,12 +423,18 @@ def world(personas, api, client) -> World:
     publish(personas.curator)  # release 1 lists it
     release_request(actor=personas.curator)  # release 2: building (its task never runs here)
     pending = agree(make_item(personas.investigator), personas.reviewers[3])  # one agreement so far
+    # A rejected item (reviewer2 said no) and its resubmission, held until a curator signs it off.
+    rejected = make_item(personas.investigator)
+    review_record(actor=personas.reviewers[1], item=rejected, answers=dict(NO_UNDER_13))
+    held = make_item(personas.investigator, signatures=[
+        {"algorithm": s.algorithm, "value": s.value} for s in rejected.signatures.all()], reason="new evidence")
     feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
     token, _ = token_create(actor=SYSTEM, user=personas.investigator, name="revoke me")
     params = {
         "": {},
         "pending": {"item_id": pending.pk},
         "approved": {"item_id": approved.pk},
+        "held": {"item_id": held.pk},
         "missing": {"item_id": MISSING_ITEM},
         "v1": {"version": 1},
         "v2": {"version": 2},
@@ -426,7 +449,8 @@ def world(personas, api, client) -> World:
         "police": {"pk": police.pk},
         "missing-organisation": {"pk": 999_999},
     }
-    return World(users=users, params=params, objects={"pending": pending, "approved": approved}, _api=api,
+    return World(users=users, params=params, objects={"pending": pending, "approved": approved,
+                                                                "rejected": rejected, "held": held}, _api=api,
                  _client_class=type(client))
 
 
@@ -486,19 +510,24 @@ def test_lists_show_each_caller_only_what_it_may_reach(world):
     """Statuses alone do not show what a 200 list contains: no list leaks another organisation's items,
     another reviewer's queue or an unpublished release."""
     pending, approved = str(world.objects["pending"].pk), str(world.objects["approved"].pk)
-    submissions = {"investigator": {pending, approved}, "colleague": {pending, approved},
-                   "other_investigator": set(), "curator": {pending, approved}}
+    rejected, held = str(world.objects["rejected"].pk), str(world.objects["held"].pk)
+    ours = {pending, approved, rejected, held}
+    submissions = {"investigator": ours, "colleague": ours, "other_investigator": set(), "curator": ours}
     for caller, expected in submissions.items():
         api = world.client_for(caller, api=True)
         assert _ids(api.get("/api/v1/submissions/")) == expected, caller
-        assert _ids(api.get("/api/v1/submissions/?status=pending")) == expected - {approved}, caller
+        assert _ids(api.get("/api/v1/submissions/?status=pending")) == expected & {pending}, caller
+        assert _ids(api.get("/api/v1/submissions/?status=held")) == expected & {held}, caller
         page = world.client_for(caller, api=False).get("/submissions/").content.decode()
-        assert {item for item in (pending, approved) if item in page} == expected, caller
+        assert {item for item in ours if item in page} == expected, caller
+    # Held items are in nobody's queue.
     queues = {"reviewer": {pending}, "pending_reviewer": set(), "same_org_reviewer": set()}
     for caller, expected in queues.items():
         assert _ids(world.client_for(caller, api=True).get("/api/v1/review-queue/")) == expected, caller
         page = world.client_for(caller, api=False).get("/reviews/").content.decode()
-        assert {item for item in (pending, approved) if item in page} == expected, caller
+        assert {item for item in ours if item in page} == expected, caller
+    held_page = world.client_for("curator", api=False).get("/held/").content.decode()
+    assert held in held_page and pending not in held_page and rejected[:8] in held_page  # its earlier item
     standard = {"csv", "json", "md5", "sha1", "sha256", "pdq", "vpdq", "threatexchange", "delta"}
     releases_seen = {"curator": ({1, 2}, standard | {"photodna", "vics"}), "partner": ({1}, standard),
                      "unentitled_partner": ({1}, set())}

@@ -21,6 +21,7 @@ class Submission(models.Model):
     """An item: one piece of known material, described by one or more signatures."""
 
     class Status(models.TextChoices):
+        HELD = "held", "Held"
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
@@ -28,7 +29,7 @@ class Submission(models.Model):
         RETRACTED = "retracted", "Retracted"
 
     # Statuses whose signatures block a resubmission of the same value.
-    ACTIVE_STATUSES = (Status.PENDING, Status.APPROVED)
+    ACTIVE_STATUSES = (Status.HELD, Status.PENDING, Status.APPROVED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -44,6 +45,16 @@ class Submission(models.Model):
     previous = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resubmissions",
         help_text="An earlier rejected, withdrawn or retracted item with a signature in common.",
+    )
+    # The first item of the chain of linked items this one belongs to (None: it starts one, or
+    # stands alone). "Earlier items of the chain" are the root and its members created before.
+    chain_root = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The first item of the chain of linked items (earlier item, its earlier item, ...).",
+    )
+    hold_reason = models.CharField(
+        max_length=REASON_MAX_LENGTH, blank=True,
+        help_text="The submitter's reason for resubmitting a signature of a rejected item (held items).",
     )
     # Optional VICS-compatible descriptors.
     series = models.CharField(max_length=200, blank=True)

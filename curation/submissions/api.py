@@ -1,4 +1,4 @@
-"""Item endpoints: submit, list, read, withdraw, retract."""
+"""Item endpoints: submit, list, read, withdraw, retract, sign off or refuse held items."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from core.api import Pagination, paginated
 from curation import permissions
 from curation.models import Submission
 from curation.submissions import selectors, services
-from curation.submissions.serializers import RetractInput, SubmissionInput, SubmissionOutput
+from curation.submissions.serializers import HeldDecisionInput, RetractInput, SubmissionInput, SubmissionOutput
 
 
 def _item_response(request, item: Submission, status_code: int = 200) -> Response:
@@ -84,3 +84,36 @@ class RetractView(APIView):
         services.item_retract(actor=request.user, item=item, reason=data.validated_data["reason"])
         item = selectors.submission_for(request.user, item_id)
         return Response(SubmissionOutput(item, context={"show_previous": True}).data)
+
+
+class _HeldDecisionView(APIView):
+    """A curator's decision on a held item, with a reason (DESIGN.md section 4)."""
+
+    decide = staticmethod(services.submission_sign_off)
+
+    def post(self, request, item_id):
+        if not permissions.may_decide_held(request.user):
+            raise PermissionDenied("Only curators sign off or refuse held items.")
+        item = selectors.submission_for(request.user, item_id)
+        if item is None:
+            raise NotFound("No such item.")
+        data = HeldDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.decide(actor=request.user, item=item, reason=data.validated_data["reason"])
+        return _item_response(request, visible_item(request, item_id))
+
+
+class SignOffView(_HeldDecisionView):
+    @extend_schema(request=HeldDecisionInput, responses=SubmissionOutput, operation_id="submissions_sign_off",
+                   description="held → pending: the item goes to review. 409 unless held.")
+    def post(self, request, item_id):
+        return super().post(request, item_id)
+
+
+class RefuseView(_HeldDecisionView):
+    decide = staticmethod(services.submission_refuse)
+
+    @extend_schema(request=HeldDecisionInput, responses=SubmissionOutput, operation_id="submissions_refuse",
+                   description="held → withdrawn. 409 unless held.")
+    def post(self, request, item_id):
+        return super().post(request, item_id)

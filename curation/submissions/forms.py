@@ -32,6 +32,7 @@ class SubmitForm(forms.Form):
     series = _text()
     victim_identified = _text()
     offender_identified = _text()
+    reason = _text()  # required (by the service) to resubmit a rejected item's signature: held
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,7 +67,7 @@ class SubmitForm(forms.Form):
         return ItemInput(
             media_type=data["media_type"], signatures=rows, external_reference=data["external_reference"],
             note=data["note"], series=data["series"], victim_identified=TRISTATE.get(data["victim_identified"]),
-            offender_identified=TRISTATE.get(data["offender_identified"]),
+            offender_identified=TRISTATE.get(data["offender_identified"]), reason=data["reason"],
         )
 
 

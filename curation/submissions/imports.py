@@ -15,10 +15,12 @@ from curation.notices import services as notices
 from curation.submissions.services import (
     ItemInput,
     Validated,
-    create_change,
+    create_changes,
     duplicate_error,
+    earlier_link,
     new_signatures,
     new_submission,
+    reason_required_error,
     submission_create,
     submission_validate,
 )
@@ -96,16 +98,20 @@ def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: Imp
         hit = next((active[(s.algorithm, s.digest)] for s in validated.clean
                     if (s.algorithm, s.digest) in active), None)
         if hit is not None:
-            outcome.errors[key] = [(None, str(duplicate_error(hit.submission)))]
+            outcome.errors[key] = [(None, str(duplicate_error(hit)))]
             del batch[key]
             continue
-        previous = next((inactive[(s.algorithm, s.digest)].submission_id for s in validated.clean
-                         if (s.algorithm, s.digest) in inactive), None)
-        submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set,
-                                     previous_id=previous)
+        earlier = sorted((inactive[(s.algorithm, s.digest)].submission for s in validated.clean
+                          if (s.algorithm, s.digest) in inactive), key=lambda i: i.created_at, reverse=True)
+        link = earlier_link(item.pk for item in earlier)
+        if link.held and not validated.item.reason:
+            outcome.errors[key] = [(None, reason_required_error().message)]
+            del batch[key]
+            continue
+        submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link)
         submissions.append(submission)
         sigs.extend(new_signatures(submission, validated.clean))
-        changes.append(create_change(submission, validated.clean))
+        changes.extend(create_changes(submission, validated.clean))
     try:
         with transaction.atomic():
             Submission.objects.bulk_create(submissions)

@@ -1,8 +1,8 @@
-"""Reads of items: visible lists and details, search by value, status history."""
+"""Reads of items: visible lists and details, search by value, status history, held items and chains."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.actions import STATUS_ACTIONS
@@ -51,3 +51,17 @@ def items_with_value(value: str):
     raw = value.strip()
     digests = {value_digest(raw), value_digest(raw.lower())}
     return Signature.objects.filter(value_digest__in=digests).values("submission_id")
+
+
+def held_items() -> QuerySet[Submission]:
+    """Items waiting for a curator's sign-off or refusal, oldest first."""
+    return with_details(Submission.objects.filter(status=Submission.Status.HELD)).select_related(
+        "previous").order_by("created_at", "id")
+
+
+def chain_of(item: Submission) -> list[Submission]:
+    """Every item of `item`'s chain of linked items (itself included), oldest first; [item] alone
+    when nothing links to or from it."""
+    root = item.chain_root_id or item.pk
+    return list(Submission.objects.filter(Q(pk=root) | Q(chain_root_id=root))
+                .select_related("organisation").order_by("created_at", "id"))

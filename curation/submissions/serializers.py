@@ -34,6 +34,10 @@ class SubmissionInput(serializers.Serializer):
     series = serializers.CharField(required=False, allow_blank=True, max_length=_max_length("series"), default="")
     victim_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
     offender_identified = serializers.BooleanField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length("hold_reason"), default="",
+        help_text="Required when a signature is in a rejected item: why it is submitted again (the new item is held).",
+    )
 
 
 class OrganisationOutput(serializers.Serializer):
@@ -52,15 +56,24 @@ class SubmissionOutput(serializers.ModelSerializer):
         fields = [
             "id", "status", "media_type", "signatures", "external_reference", "note", "organisation",
             "criteria_set_version", "required_agreements", "created_at", "decided_at",
-            "series", "victim_identified", "offender_identified", "previous",
+            "series", "victim_identified", "offender_identified", "previous", "hold_reason",
         ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not self.context.get("show_previous"):
-            data.pop("previous")  # the link to an earlier item is for curators only
+            # The link to an earlier item, and why a held item was resubmitted, are for curators only:
+            # either would tell a reviewer that an earlier item was rejected (blind review).
+            data.pop("previous")
+            data.pop("hold_reason")
         return data
 
 
 class RetractInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=_max_length("retraction_reason"))
+
+
+class HeldDecisionInput(serializers.Serializer):
+    """A curator's sign-off or refusal of a held item."""
+
     reason = serializers.CharField(max_length=_max_length("retraction_reason"))

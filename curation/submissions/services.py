@@ -1,4 +1,5 @@
-"""Every write to items: submitting, withdrawing, retracting, and the status change they share.
+"""Every write to items: submitting (pending, or held), withdrawing, retracting, signing off and
+refusing held items, and the status change they share.
 Each service checks permission, locks what it changes, applies the rule, writes the audit entry in
 the same transaction and leaves side effects to `on_commit`."""
 
@@ -41,6 +42,8 @@ class ItemInput:
     series: str = ""
     victim_identified: bool | None = None
     offender_identified: bool | None = None
+    # Why a signature of a rejected item is submitted again: required then (the item is held).
+    reason: str = ""
 
 
 @dataclass
@@ -72,7 +75,9 @@ def submission_validate(item: ItemInput) -> Validated:
         errors["note"] = [f"At most {MAX_NOTE} characters."]
     if len(item.series or "") > MAX_SERIES:
         errors["series"] = [f"At most {MAX_SERIES} characters."]
-    for name in ("external_reference", "note", "series"):
+    if len(item.reason or "") > MAX_REASON:
+        errors["reason"] = [f"At most {MAX_REASON} characters."]
+    for name in ("external_reference", "note", "series", "reason"):
         if "\x00" in (getattr(item, name) or "") and name not in errors:
             # PostgreSQL text cannot hold NUL; refused here for every caller (API, pages, import).
             errors[name] = ["Null characters are not allowed."]
@@ -81,6 +86,7 @@ def submission_validate(item: ItemInput) -> Validated:
     item.external_reference = reference
     item.note = (item.note or "").strip()
     item.series = (item.series or "").strip()
+    item.reason = (item.reason or "").strip()
     return Validated(item, clean)
 
 
@@ -91,35 +97,67 @@ def _signature_filter(clean: Iterable[signatures.Clean]) -> Q:
     return query
 
 
-def duplicate_error(existing: Submission) -> DomainError:
+def duplicate_error(hit: Signature) -> DomainError:
+    """The 409 for a signature already in a held, pending or approved item: that item's id and
+    status, and the algorithm that clashed; nothing else (DESIGN.md section 4)."""
+    existing = hit.submission
     return DomainError(
-        f"A signature of this item is already in item {existing.pk} ({existing.status}).",
+        f"The {hit.algorithm} signature of this item is already in item {existing.pk} ({existing.status}).",
         code="duplicate",
         kind="conflict",
-        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}},
+        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}, "algorithm": hit.algorithm},
     )
 
 
-def _active_duplicate(clean: list[signatures.Clean]) -> Submission | None:
-    hit = (
+def _active_duplicate(clean: list[signatures.Clean]) -> Signature | None:
+    return (
         Signature.objects.filter(_signature_filter(clean), active=True)
         .select_related("submission")
+        .order_by("algorithm")
         .first()
     )
-    return hit.submission if hit else None
 
 
-def _previous_item_id(clean: list[signatures.Clean]):
-    """The newest rejected, withdrawn or retracted item sharing a signature, to link to."""
-    return (
+@dataclass(frozen=True)
+class EarlierLink:
+    """How a new item links to earlier ones: the newest earlier item sharing a signature, the first
+    item of that item's chain, and whether the new item is held."""
+
+    previous_id: object = None
+    chain_root_id: object = None
+    held: bool = False
+
+
+def earlier_link(previous_ids: Iterable) -> EarlierLink:
+    """The link for a new item whose signatures are in the (closed) items `previous_ids`, newest
+    first. It is held when any of those items, or any item of their chains, was rejected: one
+    "does not meet" is not undone by submitting again (DESIGN.md section 4)."""
+    previous_ids = list(dict.fromkeys(previous_ids))
+    if not previous_ids:
+        return EarlierLink()
+    roots = {pk: root or pk for pk, root in
+             Submission.objects.filter(pk__in=previous_ids).values_list("pk", "chain_root_id")}
+    chains = Q(pk__in=roots.values()) | Q(chain_root_id__in=roots.values())
+    held = Submission.objects.filter(chains, status=Submission.Status.REJECTED).exists()
+    return EarlierLink(previous_ids[0], roots[previous_ids[0]], held)
+
+
+def _earlier_link_for(clean: list[signatures.Clean]) -> EarlierLink:
+    """The link for a new item from the rejected, withdrawn or retracted items sharing a signature."""
+    return earlier_link(
         Signature.objects.filter(_signature_filter(clean), active=False)
         .order_by("-submission__created_at")
         .values_list("submission_id", flat=True)
-        .first()
     )
 
 
-def new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, previous_id) -> Submission:
+def reason_required_error() -> DomainError:
+    message = ("A signature of this item is in an item that was rejected. To submit it again, give a reason: "
+               "the new item is held until a curator signs it off.")
+    return DomainError(message, code="reason_required", extra={"errors": {"reason": [message]}})
+
+
+def new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, link: EarlierLink) -> Submission:
     item = validated.item
     return Submission(
         media_type=item.media_type,
@@ -133,7 +171,10 @@ def new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, pr
         criteria_set=criteria_set,
         required_agreements=settings.BASELINE_REQUIRED_AGREEMENTS,
         min_reviewer_organisations=settings.BASELINE_MIN_REVIEWER_ORGANISATIONS,
-        previous_id=previous_id,
+        previous_id=link.previous_id,
+        chain_root_id=link.chain_root_id,
+        status=Submission.Status.HELD if link.held else Submission.Status.PENDING,
+        hold_reason=item.reason if link.held else "",
     )
 
 
@@ -144,6 +185,16 @@ def new_signatures(submission: Submission, clean: list[signatures.Clean]) -> lis
         )
         for s in clean
     ]
+
+
+def create_changes(submission: Submission, clean: list[signatures.Clean]) -> list[audit.Change]:
+    """The entries of a new item: `submission.create`, and `submission.hold` when it is held."""
+    changes = [create_change(submission, clean)]
+    if submission.status == Submission.Status.HELD:
+        changes.append(audit.Change(AuditAction.SUBMISSION_HOLD, "curation.submission", submission.pk, {
+            "reason": submission.hold_reason, "previous": str(submission.previous_id),
+        }))
+    return changes
 
 
 def create_change(submission: Submission, clean: list[signatures.Clean]) -> audit.Change:
@@ -160,8 +211,9 @@ def create_change(submission: Submission, clean: list[signatures.Clean]) -> audi
 
 
 def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) -> Submission:
-    """Create one pending item. `schedule_digests=False` only for a caller that schedules the
-    reviewers' digests itself, once for many items (`submissions_import`)."""
+    """Create one pending item, or a held one when a signature is in a rejected item's chain (the
+    submitter's reason is then required). `schedule_digests=False` only for a caller that schedules
+    the reviewers' digests itself, once for many items (`submissions_import`)."""
     if not permissions.may_submit(actor):
         raise DomainError("Only investigators submit items.", code="forbidden", kind="forbidden")
     validated = submission_validate(item)
@@ -170,10 +222,10 @@ def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) 
         existing = _active_duplicate(validated.clean)
         if existing is not None:
             raise duplicate_error(existing)
-        submission = new_submission(
-            actor=actor, validated=validated, criteria_set=criteria_set,
-            previous_id=_previous_item_id(validated.clean),
-        )
+        link = _earlier_link_for(validated.clean)
+        if link.held and not validated.item.reason:
+            raise reason_required_error()
+        submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link)
         try:
             with transaction.atomic():
                 submission.save(force_insert=True)
@@ -184,8 +236,8 @@ def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) 
             if existing is None:
                 raise
             raise duplicate_error(existing) from None
-        audit.record_many(actor=actor, changes=[create_change(submission, validated.clean)])
-        if schedule_digests:
+        audit.record_many(actor=actor, changes=create_changes(submission, validated.clean))
+        if schedule_digests and submission.status == Submission.Status.PENDING:  # held: in no queue
             notices.schedule_digests(submission)
     return submission
 
@@ -209,25 +261,32 @@ def submission_withdraw(*, actor, item: Submission) -> Submission:
         raise DomainError(refusal, code="forbidden", kind="forbidden")
     with transaction.atomic():
         item = Submission.objects.select_for_update().get(pk=item.pk)
-        if item.status != Submission.Status.PENDING:
+        if item.status not in (Submission.Status.PENDING, Submission.Status.HELD):
             raise DomainError(
-                f"Only a pending item can be withdrawn; this one is {item.status}.", code="not_pending",
-                kind="conflict",
+                f"Only a pending item (or a held one) can be withdrawn; this one is {item.status}.",
+                code="not_pending", kind="conflict",
             )
         submission_close(item, Submission.Status.WITHDRAWN)
         audit.record(actor=actor, action=AuditAction.SUBMISSION_WITHDRAW, obj=item)
     return item
 
 
-def item_retract(*, actor, item: Submission, reason: str) -> Submission:
-    """A curator takes an approved item off the list; the next release removes it."""
-    if not permissions.may_retract(actor):
-        raise DomainError("Only curators retract items.", code="forbidden", kind="forbidden")
+def _required_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A reason is required.", code="invalid", field="reason")
     if len(reason) > MAX_REASON:
         raise DomainError(f"At most {MAX_REASON} characters.", code="invalid", field="reason")
+    if "\x00" in reason:
+        raise DomainError("Null characters are not allowed.", code="invalid", field="reason")
+    return reason
+
+
+def item_retract(*, actor, item: Submission, reason: str) -> Submission:
+    """A curator takes an approved item off the list; the next release removes it."""
+    if not permissions.may_retract(actor):
+        raise DomainError("Only curators retract items.", code="forbidden", kind="forbidden")
+    reason = _required_reason(reason)
     with transaction.atomic():
         item = Submission.objects.select_for_update().get(pk=item.pk)
         if item.status != Submission.Status.APPROVED:
@@ -237,4 +296,37 @@ def item_retract(*, actor, item: Submission, reason: str) -> Submission:
         item.save(update_fields=["retraction_reason"])
         submission_close(item, Submission.Status.RETRACTED)
         audit.record(actor=actor, action=AuditAction.SUBMISSION_RETRACT, obj=item, details={"reason": reason})
+    return item
+
+
+def _held_decision(*, actor, item: Submission, reason: str, verb: str) -> tuple[Submission, str]:
+    """Check and lock a held item for a curator's decision; the locked item and the clean reason.
+    Two curators deciding at once serialise on the row lock: the second finds it no longer held."""
+    if not permissions.may_decide_held(actor):
+        raise DomainError(f"Only curators {verb} held items.", code="forbidden", kind="forbidden")
+    reason = _required_reason(reason)
+    item = Submission.objects.select_for_update().get(pk=item.pk)
+    if item.status != Submission.Status.HELD:
+        raise DomainError(f"Only a held item can be signed off or refused; this one is {item.status}.",
+                          code="not_held", kind="conflict")
+    return item, reason
+
+
+def submission_sign_off(*, actor, item: Submission, reason: str) -> Submission:
+    """A curator sends a held item to review: held → pending, queued for eligible reviewers."""
+    with transaction.atomic():
+        item, reason = _held_decision(actor=actor, item=item, reason=reason, verb="sign off")
+        item.status = Submission.Status.PENDING
+        item.save(update_fields=["status"])
+        audit.record(actor=actor, action=AuditAction.SUBMISSION_SIGN_OFF, obj=item, details={"reason": reason})
+        notices.schedule_digests(item)
+    return item
+
+
+def submission_refuse(*, actor, item: Submission, reason: str) -> Submission:
+    """A curator refuses a held item: held → withdrawn; its signatures stop blocking."""
+    with transaction.atomic():
+        item, reason = _held_decision(actor=actor, item=item, reason=reason, verb="refuse")
+        submission_close(item, Submission.Status.WITHDRAWN)
+        audit.record(actor=actor, action=AuditAction.SUBMISSION_REFUSE, obj=item, details={"reason": reason})
     return item

@@ -55,13 +55,15 @@ def submission_create(request):
         created = services.submission_create(actor=request.user, item=item)
     except DomainError as exc:
         if exc.code == "duplicate":
-            existing = exc.extra["existing_item"]
-            errors = {"form": [f"A signature of this item is already in item {existing['id']} "
-                                  f"({existing['status']}). Nothing was submitted."]}
+            errors = {"form": [f"{exc.message} Nothing was submitted."]}
         else:
             errors = _form_errors(exc, used)
         return _render_submit(request, form.values(), errors, status=409 if exc.code == "duplicate" else 400)
-    messages.success(request, "Submitted. The item now waits for three independent reviews.")
+    if created.status == Submission.Status.HELD:
+        messages.warning(request, "Submitted and held: a signature is in a rejected item, so a curator decides "
+                                  "whether it goes to review.")
+    else:
+        messages.success(request, "Submitted. The item now waits for three independent reviews.")
     return redirect("submission-detail", item_id=created.pk)
 
 

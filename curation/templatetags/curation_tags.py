@@ -33,7 +33,8 @@ def algorithm_label(name: str) -> str:
 STATUS_EVENTS = {
     "submission.create": "Submitted", "submission.approve": "Approved: the required agreements were recorded",
     "submission.reject": "Rejected: a reviewer found it outside the criteria", "submission.withdraw": "Withdrawn",
-    "submission.retract": "Retracted",
+    "submission.retract": "Retracted", "submission.hold": "Held: a signature is in a rejected item",
+    "submission.sign_off": "Signed off for review", "submission.refuse": "Refused (withdrawn)",
 }
 
 

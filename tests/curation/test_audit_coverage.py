@@ -52,7 +52,9 @@ class Crash(BaseException):
 def crash_after_entry(action: str) -> Iterator[None]:
     def wrapper(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if sql.startswith('INSERT INTO "curation_auditentry"') and action in (params or ()):
+        # One row's values are the parameters; several rows' (bulk_create's UNNEST) are lists of them.
+        values = [v for p in (params or ()) for v in (p if isinstance(p, list | tuple) else [p])]
+        if sql.startswith('INSERT INTO "curation_auditentry"') and action in values:
             raise Crash(action)
         return result
 
@@ -141,6 +143,48 @@ def review_rejects(w: World) -> Case:
                 lambda: reviews.review_record(actor=reviewer, item=item, answers=dict(NO_UNDER_13)),
                 lambda: [("review.record", reviewer, item), ("submission.reject", None, item)],
                 _status(item, "rejected"))
+
+
+def _rejected(w: World) -> Submission:
+    item = make_item(w.personas.investigator)
+    reviews.review_record(actor=w.personas.reviewer, item=item, answers=dict(NO_UNDER_13))
+    return item
+
+
+def _again(item: Submission, reason: str = "") -> submissions.ItemInput:
+    signatures = [{"algorithm": s.algorithm, "value": s.value} for s in item.signatures.all()]
+    return submissions.ItemInput(media_type="image", external_reference="ICSE-AGAIN", reason=reason,
+                                 signatures=signatures)
+
+
+def submission_hold(w: World) -> Case:
+    again = _again(_rejected(w), reason="New evidence.")
+    created = Submission.objects.filter(external_reference="ICSE-AGAIN")
+    return Case("submission.hold",
+                lambda: submissions.submission_create(actor=w.personas.investigator, item=again),
+                lambda: [("submission.create", w.personas.investigator, created.get()),
+                         ("submission.hold", w.personas.investigator, created.get())],
+                created.filter(status="held").exists)
+
+
+def _held(w: World) -> Submission:
+    return submissions.submission_create(actor=w.personas.investigator, item=_again(_rejected(w), "New evidence."))
+
+
+def held_sign_off(w: World) -> Case:
+    item = _held(w)
+    return Case("submission.sign_off",
+                lambda: submissions.submission_sign_off(actor=w.personas.curator, item=item, reason="Checked."),
+                lambda: [("submission.sign_off", w.personas.curator, item)],
+                _status(item, "pending"))
+
+
+def held_refuse(w: World) -> Case:
+    item = _held(w)
+    return Case("submission.refuse",
+                lambda: submissions.submission_refuse(actor=w.personas.curator, item=item, reason="Nothing new."),
+                lambda: [("submission.refuse", w.personas.curator, item)],
+                _status(item, "withdrawn"))
 
 
 def review_recuse(w: World) -> Case:
@@ -409,6 +453,9 @@ def organisation_deactivate(w: World) -> Case:
 STATE_CHANGES: dict[str, Callable[[World], Case]] = {
     "submission create": submission_create,
     "submission withdraw": submission_withdraw,
+    "held resubmission": submission_hold,
+    "held sign-off": held_sign_off,
+    "held refusal": held_refuse,
     "review record": review_record,
     "review decides: approve": review_approves,
     "review decides: reject": review_rejects,
@@ -489,6 +536,17 @@ def _duplicate_submission(p, item) -> Callable:
     return lambda: submissions.submission_create(actor=p.colleague, item=again)
 
 
+def _resubmission_without_a_reason(p, item) -> Callable:
+    reviews.review_record(actor=p.reviewer, item=item, answers=dict(NO_UNDER_13))
+    signatures = [{"algorithm": s.algorithm, "value": s.value} for s in item.signatures.all()]
+    again = submissions.ItemInput(media_type="image", external_reference="ICSE-AGAIN", signatures=signatures)
+    return lambda: submissions.submission_create(actor=p.colleague, item=again)
+
+
+def _sign_off_of_a_pending_item(p, item) -> Callable:
+    return lambda: submissions.submission_sign_off(actor=p.curator, item=item, reason="Checked.")
+
+
 def _withdrawal_by_a_colleague(p, item) -> Callable:
     return lambda: submissions.submission_withdraw(actor=p.colleague, item=item)
 
@@ -517,6 +575,8 @@ REFUSALS: dict[str, tuple[str, Callable]] = {  # name: (error code, scene → th
     "review with an answer missing": ("invalid", _review_missing_an_answer),
     "duplicate submission": ("duplicate", _duplicate_submission),
     "withdrawal by someone else": ("forbidden", _withdrawal_by_a_colleague),
+    "resubmission of a rejected signature without a reason": ("reason_required", _resubmission_without_a_reason),
+    "sign-off of a pending item": ("not_held", _sign_off_of_a_pending_item),
     "retraction of a pending item": ("not_approved", _retraction_of_a_pending_item),
     "reviewer made administrator": ("role_conflict", _reviewer_made_administrator),
     "user under a taken name": ("exists", _user_under_a_taken_name),

@@ -79,7 +79,7 @@ def test_a_duplicate_gets_409_with_the_existing_items_id_and_status_only(persona
     response = create(api, personas.colleague, payload)
     assert response.status_code == 409
     assert response.json() == {"detail": response.json()["detail"], "code": "duplicate",
-                               "existing_item": {"id": first["id"], "status": "pending"}}
+                               "existing_item": {"id": first["id"], "status": "pending"}, "algorithm": "sha256"}
 
 
 @pytest.mark.parametrize("user", ["reviewer", "curator", "partner", "admin", "outsider"])

@@ -99,7 +99,7 @@ def test_a_signature_in_a_pending_or_approved_item_is_a_conflict(personas, statu
                signatures=[{"algorithm": "sha256", "value": fake("sha256")},
                            {"algorithm": "md5", "value": md5.upper()}])
     assert exc.value.status == 409 and exc.value.code == "duplicate"
-    assert exc.value.extra == {"existing_item": {"id": str(first.pk), "status": status}}
+    assert exc.value.extra == {"existing_item": {"id": str(first.pk), "status": status}, "algorithm": "md5"}
     assert Submission.objects.count() == 1
 
 
