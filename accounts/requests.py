@@ -10,11 +10,13 @@ may approve is one rule: accounts/permissions.py `role_request_approval_refusal`
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import permissions, services
-from accounts.models import OperatorActAcknowledgement, Organisation, RoleRequest, User
+from accounts.models import REQUEST_LIFETIME_DAYS, OperatorActAcknowledgement, Organisation, RoleRequest, User
 from core import audit
 from core.actions import AuditAction
 from core.actors import SYSTEM
@@ -114,7 +116,9 @@ def role_request_create(*, actor, kind: str, payload: dict) -> RoleRequest:
         raise DomainError("The payload is an object.", code="invalid", field="payload")
     payload = PAYLOADS[kind](actor, payload)
     with transaction.atomic():
-        request = RoleRequest.objects.create(kind=kind, payload=payload, requested_by=actor)
+        now = timezone.now()
+        request = RoleRequest.objects.create(kind=kind, payload=payload, requested_by=actor, requested_at=now,
+                                             expires_at=now + timedelta(days=REQUEST_LIFETIME_DAYS))
         audit.record(actor=actor, action=AuditAction.ROLE_REQUEST_CREATE, obj=request,
                      details={"kind": kind, "payload": payload, "expires_at": request.expires_at})
     return request
