@@ -153,6 +153,7 @@ class RoleRequest(models.Model):
         ROLE_GRANT = "role_grant", "Grant a role"
         PASSWORD_ISSUE = "password_issue", "Issue a one-time password"
         MFA_RESET = "mfa_reset", "Reset the second factor"
+        CRITERIA_PUBLISH = "criteria_publish", "Publish a criteria set"  # performed by curation (registered)
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -122,7 +122,8 @@ def act_needs_second_administrator(actor, kind: str, *, target=None, role: str =
     approves. The system and the operator act directly (their acts are audited and acknowledged)."""
     if acts_beyond_roles(actor):
         return False
-    if kind in (RoleRequest.Kind.ORGANISATION_CREATE, RoleRequest.Kind.USER_CREATE):
+    if kind in (RoleRequest.Kind.ORGANISATION_CREATE, RoleRequest.Kind.USER_CREATE,
+                RoleRequest.Kind.CRITERIA_PUBLISH):
         return True
     if kind == RoleRequest.Kind.ROLE_GRANT:
         return role in TWO_PERSON_ROLES

@@ -10,6 +10,7 @@ may approve is one rule: accounts/permissions.py `role_request_approval_refusal`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -97,13 +98,25 @@ def _account_payload(kind: str):
     return check
 
 
-PAYLOADS = {
+PAYLOADS: dict[str, Callable[..., dict]] = {
     Kind.ORGANISATION_CREATE: _organisation_payload,
     Kind.USER_CREATE: _user_payload,
     Kind.ROLE_GRANT: _grant_payload,
     Kind.PASSWORD_ISSUE: _account_payload(Kind.PASSWORD_ISSUE),
     Kind.MFA_RESET: _account_payload(Kind.MFA_RESET),
 }
+
+
+# Acts of apps above accounts (curation's criteria sets): registered from their AppConfig.ready(),
+# since accounts may not import them (core <- accounts <- curation <- portal).
+PERFORMERS: dict[str, Callable[..., str | None]] = {}
+
+
+def register(kind: str, *, check: Callable[..., dict], perform: Callable[..., str | None]) -> None:
+    """Let another app's act be requested: `check(actor, payload)` returns the normalised payload
+    (or raises), `perform(actor, request)` does it as the approver."""
+    PAYLOADS[kind] = check
+    PERFORMERS[kind] = perform
 
 
 def role_request_create(*, actor, kind: str, payload: dict) -> RoleRequest:
@@ -128,6 +141,8 @@ def _perform(actor, request: RoleRequest) -> str | None:
     """Do what `request` asks, as its approver. Returns a one-time password where one is made (shown
     to the approver only)."""
     p = request.payload
+    if request.kind in PERFORMERS:
+        return PERFORMERS[request.kind](actor, request)
     if request.kind == Kind.ORGANISATION_CREATE:
         services.organisation_create(actor=actor, name=p["name"], country=p["country"], kind=p["kind"],
                                      approval=request)

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import requests as account_requests
+from accounts.models import RoleRequest
 from core.errors import DomainError
 from curation import permissions
 from curation.models import Recusal, Submission
@@ -104,12 +106,14 @@ def criteria_admin(request):
                 errors.append(f"Line {number}: write 'key | question'.")
             pairs.append((key.strip(), question.strip()))
         if not errors:
-            try:
-                new = criteria_services.criteria_publish(actor=request.user, criteria=pairs)
+            try:  # a two-person act: another administrator approves it on the Requests page
+                account_requests.role_request_create(actor=request.user, kind=RoleRequest.Kind.CRITERIA_PUBLISH,
+                                                     payload={"criteria": [list(pair) for pair in pairs]})
             except DomainError as exc:
                 errors = exc.extra.get("errors", {}).get("criteria", [exc.message])
             else:
-                messages.success(request, f"Criteria version {new.version} published; new items use it.")
+                messages.success(request, "Request sent; another administrator must approve it. New items use "
+                                          "the new criteria once it is approved.")
                 return redirect("criteria-admin")
     return render(request, "curation/criteria_admin.html", {
         "current": current, "text": text, "errors": errors,

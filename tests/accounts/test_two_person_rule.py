@@ -327,3 +327,23 @@ def test_one_administrator_cannot_manufacture_reviewers(personas, api):
         assert exc.value.code == "needs_approval"
     _nothing_took_effect(before)
     assert RoleRequest.objects.filter(status="pending", requested_by=personas.admin).count() == 11  # 3 + 3 + 2 + 1 + 2
+
+
+def test_publishing_criteria_is_a_request_another_administrator_approves(personas, second_admin, api):
+    from curation.models import CriteriaSet
+    from curation.reviews.criteria import criteria_publish
+
+    with pytest.raises(DomainError) as exc:
+        criteria_publish(actor=personas.admin, criteria=[("only", "One question?")])
+    assert exc.value.code == "needs_approval"
+    response = api(personas.admin).post("/api/v1/role-requests/", {
+        "kind": "criteria_publish", "payload": {"criteria": [["only", "One question?"]]}}, format="json")
+    assert response.status_code == 201 and CriteriaSet.objects.get(is_active=True).version == 1
+    bad = api(personas.admin).post("/api/v1/role-requests/", {
+        "kind": "criteria_publish", "payload": {"criteria": [["Bad Key", "?"]]}}, format="json")
+    assert bad.status_code == 400
+    assert api(second_admin).post(f"/api/v1/role-requests/{response.json()['id']}/approve/").status_code == 200
+    active = CriteriaSet.objects.get(is_active=True)
+    assert active.version == 2 and [c.key for c in active.criteria.all()] == ["only"]
+    entry = AuditEntry.objects.get(action="criteria.publish")
+    assert entry.actor == second_admin and entry.details["requested_by_id"] == personas.admin.pk

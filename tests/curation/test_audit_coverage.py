@@ -34,7 +34,6 @@ from curation import tasks
 from curation.models import CriteriaSet, Download, Feed, Recusal, Release, Review, Signature, SigningKey, Submission
 from curation.releases import services as releases
 from curation.releases.services import signing_key_register
-from curation.reviews import criteria as criteria_services
 from curation.reviews import services as reviews
 from curation.submissions import services as submissions
 from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, item_payload, make_item, publish
@@ -162,9 +161,10 @@ def item_retract(w: World) -> Case:
 
 def criteria_publish(w: World) -> Case:
     criteria = [("real_child", "A real child is depicted?"), ("under_10", "The child appears to be under 10?")]
-    return Case("criteria.publish",
-                lambda: criteria_services.criteria_publish(actor=w.personas.admin, criteria=criteria),
-                lambda: [("criteria.publish", w.personas.admin, CriteriaSet.objects.get(version=2))],
+    approver, approve = _approval(w, "criteria_publish", {"criteria": [list(pair) for pair in criteria]})
+    return Case("criteria.publish", approve,
+                lambda: [("criteria.publish", approver, CriteriaSet.objects.get(version=2)),
+                         _approved(approver, "criteria_publish")],
                 CriteriaSet.objects.filter(version=2, is_active=True).exists)
 
 

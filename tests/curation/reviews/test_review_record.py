@@ -189,7 +189,7 @@ def test_a_withdrawn_item_takes_no_reviews(personas):
 
 def test_new_criteria_apply_to_new_items_only(personas):
     old = make_item(personas.investigator)
-    new_set = criteria_publish(actor=personas.admin, criteria=[
+    new_set = criteria_publish(actor=SYSTEM, criteria=[
         ("real_child", "Real child?"), ("under_13", "13 or younger?"), ("sexual_abuse", "Abuse?"),
         ("not_generated", "Not AI-generated?"),
     ])
