@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 
 from accounts.models import Role, RoleGrant, RoleRequest
 from core.actors import acts_beyond_roles
+from core.errors import DomainError
 
 # Roles that may never be held together (separation of duties, DESIGN.md invariant 7).
 INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
@@ -178,6 +179,24 @@ def may_acknowledge_operator_act(actor, entry) -> bool:
     """Any administrator acknowledges what the operator did, except an act on their own account."""
     own = entry.object_type == "accounts.user" and entry.object_id == str(actor.pk)
     return has_role(actor, Role.ADMINISTRATOR) and not own
+
+
+def second_person_check(actor, approval: RoleRequest | None, kind: str, *, target=None, role: str = "") -> dict:
+    """The two-person rule at the write, asked by each service of a listed act: a person performs it
+    only as the approver of `approval` (accounts/requests.py), else DomainError `needs_approval`.
+    Returns what the act's audit entry adds: the request and its requester, so it names both people."""
+    if approval is None:
+        if act_needs_second_administrator(actor, kind, target=target, role=role):
+            raise DomainError(
+                "This needs a second administrator: send a request (POST /api/v1/role-requests/ or the "
+                "Requests page); an administrator of another organisation must approve it.",
+                code="needs_approval", kind="forbidden")
+        return {}
+    if (approval.kind != kind or approval.status != RoleRequest.Status.APPROVED
+            or approval.decided_by_id is None or approval.decided_by_id != getattr(actor, "pk", None)):
+        raise DomainError("Only the approver of a request performs it.", code="forbidden", kind="forbidden")
+    return {"role_request_id": approval.pk, "requested_by_id": approval.requested_by_id,
+            "requested_by": approval.requested_by.username}
 
 
 class Allows(BasePermission):

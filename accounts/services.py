@@ -65,24 +65,6 @@ def _check_actor_may_manage(actor, user: User) -> None:
         raise DomainError("Only administrators manage roles.", code="forbidden", kind="forbidden")
 
 
-def second_person(actor, approval: RoleRequest | None, kind: str, *, target=None, role: str = "") -> dict:
-    """The two-person rule at the write (DESIGN.md section 3): a person performs a listed act only as
-    the approver of a request (accounts/requests.py). Returns what the audit entry adds: the request
-    and its requester, so the entry names both people."""
-    if approval is None:
-        if permissions.act_needs_second_administrator(actor, kind, target=target, role=role):
-            raise DomainError(
-                "This needs a second administrator: send a request (POST /api/v1/role-requests/ or the "
-                "Requests page); an administrator of another organisation must approve it.",
-                code="needs_approval", kind="forbidden")
-        return {}
-    if (approval.kind != kind or approval.status != RoleRequest.Status.APPROVED
-            or approval.decided_by_id is None or approval.decided_by_id != getattr(actor, "pk", None)):
-        raise DomainError("Only the approver of a request performs it.", code="forbidden", kind="forbidden")
-    return {"role_request_id": approval.pk, "requested_by_id": approval.requested_by_id,
-            "requested_by": approval.requested_by.username}
-
-
 def _organisation_fields(name: str, country: str, kind: str) -> tuple[str, str, str]:
     name, country = (name or "").strip(), (country or "").strip().upper()
     if not name:
@@ -107,7 +89,7 @@ def organisation_create(*, actor, name: str, country: str, kind: str,
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
             raise DomainError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
-        both = second_person(actor, approval, RoleRequest.Kind.ORGANISATION_CREATE)
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.ORGANISATION_CREATE)
         try:
             with transaction.atomic():
                 org = Organisation.objects.create(name=name, country=country, kind=kind)
@@ -171,7 +153,8 @@ def user_create(
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             raise DomainError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
-        both = second_person(actor, approval, RoleRequest.Kind.USER_CREATE)  # after the checks of the input
+        # The two-person rule is asked after the input checks, so a bad value gets its own message.
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.USER_CREATE)
         try:
             with transaction.atomic():
                 user.save()
@@ -230,7 +213,7 @@ def role_grant(*, actor, user: User, role: str, reason: str, approval: RoleReque
         if role in current:
             raise DomainError(f"{user.username} already holds {role}.", code="exists", kind="conflict")
         _check_roles_combination(current, [role])
-        both = second_person(actor, approval, RoleRequest.Kind.ROLE_GRANT, role=role)
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.ROLE_GRANT, role=role)
         grant = RoleGrant.objects.create(user=user, role=role, **_grantors(actor, approval))
         audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user,
                      details={"role": role, "reason": reason, **both})
@@ -388,7 +371,7 @@ def user_password_issue(*, actor, user: User, approval: RoleRequest | None = Non
     if not allows(actor, permissions.may_issue_password, user):
         raise DomainError("Administrators issue passwords to others; change your own on the password page.",
                             code="forbidden", kind="forbidden")
-    both = second_person(actor, approval, RoleRequest.Kind.PASSWORD_ISSUE, target=user)
+    both = permissions.second_person_check(actor, approval, RoleRequest.Kind.PASSWORD_ISSUE, target=user)
     password = new_one_time_password()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -544,7 +527,7 @@ def mfa_reset(*, actor, user, approval: RoleRequest | None = None) -> None:
         raise DomainError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
     if getattr(actor, "pk", None) == user.pk:
         raise DomainError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
-    both = second_person(actor, approval, RoleRequest.Kind.MFA_RESET, target=user)
+    both = permissions.second_person_check(actor, approval, RoleRequest.Kind.MFA_RESET, target=user)
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
         audit.record(actor=actor, action=AuditAction.MFA_RESET, obj=user, details={"devices_removed": removed, **both})

@@ -8,8 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import requests as account_requests
 from accounts.models import RoleRequest
-from accounts.permissions import allows
-from accounts.services import second_person
+from accounts.permissions import allows, second_person_check
 from core import audit
 from core.actions import AuditAction
 from core.actors import person
@@ -38,7 +37,7 @@ def criteria_publish(*, actor, criteria: list[tuple[str, str]], approval: RoleRe
     """Publish a new criteria-set version; new items use it, existing items keep theirs. A person
     publishes only as the approver of a request (two-person rule, DESIGN.md section 3)."""
     _check(actor, criteria)
-    both = second_person(actor, approval, RoleRequest.Kind.CRITERIA_PUBLISH)
+    both = second_person_check(actor, approval, RoleRequest.Kind.CRITERIA_PUBLISH)
     with transaction.atomic():
         # Lock every existing set, in one order, before reading: a concurrent publish waits here
         # for the first to commit and then sees its new version. Locking only the active row is not
