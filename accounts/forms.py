@@ -220,3 +220,7 @@ class OrganisationEditForm(OrganisationForm):
 
     active = OnOffField(required=False)
     reason = _reason("deactivating an organisation")
+
+
+class RoleRequestRefuseForm(InputForm):
+    reason = _reason("refusing a request")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -69,6 +71,10 @@ class User(AbstractUser):
     # Raised to end every session of the user at once (deactivation of the user or of their
     # organisation): it is part of the session's auth hash, so older sessions no longer match.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Who asked for the account (the requester of an approved request; None: the operator). Such a
+    # person may never approve the requests of the one who created them (two-person rule).
+    created_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                   related_name="+")
 
     objects = UserManager()
 
@@ -89,6 +95,11 @@ class RoleGrant(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     granted_at = models.DateTimeField(default=timezone.now)
+    # The second administrator who approved the grant (two-person rule); None for the operator's
+    # grants (granted_by None too) and for roles that need no second person.
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -123,3 +134,73 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+REQUEST_LIFETIME_DAYS = 7
+
+
+def _request_expiry():
+    return timezone.now() + timedelta(days=REQUEST_LIFETIME_DAYS)
+
+
+class RoleRequest(models.Model):
+    """A two-person act (DESIGN.md section 3) asked for by one administrator, performed only when an
+    eligible administrator of another organisation approves it (accounts/requests.py)."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION_CREATE = "organisation_create", "Create an organisation"
+        USER_CREATE = "user_create", "Create an account"
+        ROLE_GRANT = "role_grant", "Grant a role"
+        PASSWORD_ISSUE = "password_issue", "Issue a one-time password"
+        MFA_RESET = "mfa_reset", "Reset the second factor"
+        CRITERIA_PUBLISH = "criteria_publish", "Publish a criteria set"  # performed by curation (registered)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        EXPIRED = "expired", "Expired"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_request_expiry)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_by__isnull=True)
+                | models.Q(status="expired") | models.Q(decided_by__isnull=False),
+                name="rolerequest_decided_has_decider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.PENDING and self.expires_at <= timezone.now())
+
+    @property
+    def shown_status(self) -> str:
+        return self.Status.EXPIRED if self.is_expired else self.status
+
+
+class OperatorActAcknowledgement(models.Model):
+    """A second administrator has seen an act the operator performed from the command line (an
+    audit entry by `operator`); until then the act is listed on the requests page."""
+
+    entry = models.OneToOneField("core.AuditEntry", on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"audit entry {self.entry_id} acknowledged by {self.acknowledged_by}"

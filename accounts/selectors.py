@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions
-from accounts.models import ApiToken, Organisation, RoleGrant, User
+from accounts.models import ApiToken, OperatorActAcknowledgement, Organisation, RoleGrant, RoleRequest, User
 from accounts.permissions import allows
+from core.audit import OPERATOR_NAME
+from core.models import AuditEntry
 
 
 def account_manager_or_403(actor) -> None:
@@ -78,3 +80,29 @@ def organisations_for_admin(*, query: str = "") -> QuerySet[Organisation]:
     if query:
         organisations = organisations.filter(name__icontains=query)
     return organisations
+
+
+def role_requests_for(actor) -> list[RoleRequest]:
+    """The requests `actor` made, and the pending ones of others that `actor` may approve (newest
+    first). Eligibility is one rule in Python (accounts/permissions.py), over the pending few."""
+    if not allows(actor, permissions.may_request_two_person_acts):
+        return []
+    rows = (RoleRequest.objects.select_related("requested_by__organisation", "decided_by")
+            .filter(Q(requested_by=actor) | Q(status=RoleRequest.Status.PENDING))
+            .exclude(~Q(requested_by=actor), requested_by__organisation_id=actor.organisation_id))
+    return [r for r in rows if r.requested_by_id == actor.pk or permissions.may_approve_role_request(actor, r)]
+
+
+def role_request_visible_or_404(actor, pk: int) -> RoleRequest:
+    """A request its requester or a possible approver acts on; 403 for non-administrators, else 404."""
+    account_manager_or_403(actor)
+    request = RoleRequest.objects.select_related("requested_by").filter(pk=pk).first()
+    if request is None or not permissions.may_see_role_request(actor, request):
+        raise Http404
+    return request
+
+
+def operator_acts_unacknowledged() -> QuerySet[AuditEntry]:
+    """What the operator did from the command line and no second administrator has acknowledged."""
+    acknowledged = OperatorActAcknowledgement.objects.values("entry_id")
+    return AuditEntry.objects.filter(actor_username=OPERATOR_NAME).exclude(pk__in=acknowledged).order_by("-seq")

@@ -22,7 +22,7 @@ from accounts.countries import COUNTRIES
 from accounts.mfa import RECOVERY_CODES as MFA_RECOVERY_CODES
 from accounts.mfa import THROTTLED as MFA_THROTTLED
 from accounts.mfa import recovery_code_digest, recovery_code_digests
-from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
+from accounts.models import ApiToken, Organisation, Role, RoleGrant, RoleRequest, User
 from accounts.permissions import allows
 from accounts.tokens import digest, new_key
 from core import audit
@@ -82,13 +82,15 @@ def _organisation_fields(name: str, country: str, kind: str) -> tuple[str, str, 
     return name, country, kind
 
 
-def organisation_create(*, actor, name: str, country: str, kind: str) -> Organisation:
+def organisation_create(*, actor, name: str, country: str, kind: str,
+                        approval: RoleRequest | None = None) -> Organisation:
     if not allows(actor, permissions.may_manage_accounts):
         raise DomainError("Only administrators create organisations.", code="forbidden", kind="forbidden")
     name, country, kind = _organisation_fields(name, country, kind)
     with transaction.atomic():
         if Organisation.objects.filter(name__iexact=name).exists():
             raise DomainError(f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name")
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.ORGANISATION_CREATE)
         try:
             with transaction.atomic():
                 org = Organisation.objects.create(name=name, country=country, kind=kind)
@@ -98,7 +100,7 @@ def organisation_create(*, actor, name: str, country: str, kind: str) -> Organis
                 f"An organisation named {name!r} exists.", code="exists", kind="conflict", field="name"
             ) from None
         audit.record(actor=actor, action=AuditAction.ORGANISATION_CREATE, obj=org,
-                     details={"name": name, "country": country, "kind": kind})
+                     details={"name": name, "country": country, "kind": kind, **both})
     return org
 
 
@@ -123,6 +125,7 @@ def user_create(
     email: str = "",
     password: str | None = None,
     must_change_password: bool = False,
+    approval: RoleRequest | None = None,
 ) -> User:
     """Create a user with roles. `password` None leaves an unusable password; a generated one-time
     password (seen by whoever created the account) comes with `must_change_password=True`."""
@@ -140,7 +143,8 @@ def user_create(
         if User.objects.filter(username__iexact=username).exists():
             raise exists
         user = User(username=username, email=email, organisation=organisation,
-                    must_change_password=must_change_password and password is not None)
+                    must_change_password=must_change_password and password is not None,
+                    created_by=approval.requested_by if approval else None)
         if password is None:
             user.set_unusable_password()
         else:
@@ -150,6 +154,8 @@ def user_create(
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             raise DomainError(f"{field}: {' '.join(messages)}", code="invalid", field=field) from None
+        # The two-person rule is asked after the input checks, so a bad value gets its own message.
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.USER_CREATE)
         try:
             with transaction.atomic():
                 user.save()
@@ -157,9 +163,9 @@ def user_create(
             raise exists from None  # created by a simultaneous request since the check above
         audit.record(actor=actor, action=AuditAction.USER_CREATE, obj=user,
                      details={"username": username, "organisation_id": organisation.pk,
-                              "must_change_password": user.must_change_password})
+                              "must_change_password": user.must_change_password, **both})
         for role in roles:
-            _grant(actor=actor, user=user, role=role)
+            _grant(actor=actor, user=user, role=role, approval=approval)
     return user
 
 
@@ -179,15 +185,26 @@ def _check_roles_combination(current: set[str], new_roles: list[str]) -> None:
         held.add(role)
 
 
-def _grant(*, actor, user: User, role: str) -> RoleGrant:
-    grant = RoleGrant.objects.create(user=user, role=role, granted_by=person(actor))
-    audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user, details={"role": role})
+def _grantors(actor, approval: RoleRequest | None) -> dict:
+    """Who granted (the requester, when a request was approved) and who approved the grant."""
+    if approval is None:
+        return {"granted_by": person(actor)}
+    return {"granted_by": approval.requested_by, "approved_by": actor}
+
+
+def _grant(*, actor, user: User, role: str, approval: RoleRequest | None = None) -> RoleGrant:
+    grant = RoleGrant.objects.create(user=user, role=role, **_grantors(actor, approval))
+    details = {"role": role}
+    if approval is not None:
+        details |= {"role_request_id": approval.pk, "requested_by_id": approval.requested_by_id}
+    audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user, details=details)
     permissions.forget_roles(user)
     return grant
 
 
-def role_grant(*, actor, user: User, role: str, reason: str) -> RoleGrant:
-    """Grant a role; `reason` (required, at most 500 characters) goes into the audit entry."""
+def role_grant(*, actor, user: User, role: str, reason: str, approval: RoleRequest | None = None) -> RoleGrant:
+    """Grant a role; `reason` (required, at most 500 characters) goes into the audit entry.
+    `administrator`, `reviewer` and `curator` are granted by people only through an approved request."""
     _check_actor_may_manage(actor, user)
     reason = _reason(reason, action="granting a role")
     with transaction.atomic():
@@ -197,8 +214,10 @@ def role_grant(*, actor, user: User, role: str, reason: str) -> RoleGrant:
         if role in current:
             raise DomainError(f"{user.username} already holds {role}.", code="exists", kind="conflict")
         _check_roles_combination(current, [role])
-        grant = RoleGrant.objects.create(user=user, role=role, granted_by=person(actor))
-        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user, details={"role": role, "reason": reason})
+        both = permissions.second_person_check(actor, approval, RoleRequest.Kind.ROLE_GRANT, role=role)
+        grant = RoleGrant.objects.create(user=user, role=role, **_grantors(actor, approval))
+        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, obj=user,
+                     details={"role": role, "reason": reason, **both})
     permissions.forget_roles(user)
     return grant
 
@@ -358,19 +377,21 @@ def user_password_change(*, actor, user: User, current_password: str, new_passwo
     return user
 
 
-def user_password_issue(*, actor, user: User) -> str:
+def user_password_issue(*, actor, user: User, approval: RoleRequest | None = None) -> str:
     """An administrator gives someone a new one-time password (returned, shown once). The user must
-    replace it at their next sign-in; their other sessions end; API tokens are unaffected."""
+    replace it at their next sign-in; their other sessions end; API tokens are unaffected. For an
+    administrator, reviewer or curator only the approver of a request does it (and sees it)."""
     if not allows(actor, permissions.may_issue_password, user):
         raise DomainError("Administrators issue passwords to others; change your own on the password page.",
                             code="forbidden", kind="forbidden")
+    both = permissions.second_person_check(actor, approval, RoleRequest.Kind.PASSWORD_ISSUE, target=user)
     password = new_one_time_password()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         user.set_password(password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
-        audit.record(actor=actor, action=AuditAction.USER_PASSWORD_ISSUE, obj=user)
+        audit.record(actor=actor, action=AuditAction.USER_PASSWORD_ISSUE, obj=user, details=both)
     return password
 
 
@@ -522,12 +543,14 @@ def mfa_verify(*, actor, request, token: str) -> str | None:
     return None
 
 
-def mfa_reset(*, actor, user) -> None:
-    """An administrator removes a user's second factor; they enrol again at their next sign-in."""
+def mfa_reset(*, actor, user, approval: RoleRequest | None = None) -> None:
+    """An administrator removes a user's second factor; they enrol again at their next sign-in. For an
+    administrator, reviewer or curator only the approver of a request does it."""
     if not allows(actor, permissions.may_manage_accounts):
         raise DomainError("Only administrators reset a second factor.", code="forbidden", kind="forbidden")
     if getattr(actor, "pk", None) == user.pk:
         raise DomainError("Nobody resets their own second factor.", code="self_reset", kind="forbidden")
+    both = permissions.second_person_check(actor, approval, RoleRequest.Kind.MFA_RESET, target=user)
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-        audit.record(actor=actor, action=AuditAction.MFA_RESET, obj=user, details={"devices_removed": removed})
+        audit.record(actor=actor, action=AuditAction.MFA_RESET, obj=user, details={"devices_removed": removed, **both})

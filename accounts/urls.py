@@ -19,5 +19,10 @@ urlpatterns = [
     path("users/<int:pk>/reset-two-factor/", admin_views.user_reset_mfa, name="admin-user-reset-mfa"),
     path("organisations/", admin_views.organisation_list, name="admin-organisations"),
     path("organisations/<int:pk>/", admin_views.organisation_edit, name="admin-organisation-edit"),
+    path("requests/", admin_views.role_request_list, name="role-requests"),
+    path("requests/<int:pk>/approve/", admin_views.role_request_approve, name="role-request-approve"),
+    path("requests/<int:pk>/refuse/", admin_views.role_request_refuse, name="role-request-refuse"),
+    path("operator-acts/<int:pk>/acknowledge/", admin_views.operator_act_acknowledge,
+         name="operator-act-acknowledge"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -23,6 +23,7 @@ from core.actors import Operator, SystemActor
 from core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+OPERATOR_NAME = "operator"  # the actor_username of an act run from a management command
 
 
 def canonical_json(value: Any) -> str:
@@ -93,11 +94,14 @@ def record_many(*, actor, changes: list[Change]) -> list[AuditEntry]:
     if not isinstance(actor, SystemActor | Operator) and not getattr(actor, "pk", None):
         raise TypeError(f"audit.record needs an actor (a user, SYSTEM or an Operator), not {actor!r}.")
     actor_id = getattr(actor, "pk", None)
+    operator = isinstance(actor, Operator)
     common = {
         "actor_id": actor_id,
-        "actor_username": getattr(actor, "username", "") if actor_id else "",
+        "actor_username": OPERATOR_NAME if operator else getattr(actor, "username", "") if actor_id else "",
         "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
     }
+    # The operator's acts say who ran the command where (DESIGN.md section 3: listed until acknowledged).
+    who = {"operator": {"os_user": actor.os_user, "host": actor.host}} if operator else {}
     # The row exists from the first migration; get_or_create only guards a flushed test database.
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     seq, prev_hash, now = head.seq, head.hash, timezone.now()
@@ -110,7 +114,7 @@ def record_many(*, actor, changes: list[Change]) -> list[AuditEntry]:
             "action": AuditAction(change.action).value,  # only declared actions (core/actions.py)
             "object_type": change.object_type,
             "object_id": "" if change.object_id is None else str(change.object_id),
-            "details": json.loads(canonical_json(change.details or {})),  # store exactly what is hashed
+            "details": json.loads(canonical_json({**(change.details or {}), **who})),  # exactly what is hashed
         }
         entry_hash = chain_hash(prev_hash, entry_content(seq=seq, **fields))
         entries.append(AuditEntry(seq=seq, prev_hash=prev_hash, hash=entry_hash, **fields))

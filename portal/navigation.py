@@ -35,6 +35,7 @@ LINKS: tuple[Link, ...] = (
     Link("Entitlements", "entitlements", curation_rules.may_manage_entitlements),
     Link("Users", "admin-users", account_rules.may_manage_accounts),
     Link("Organisations", "admin-organisations", account_rules.may_manage_accounts),
+    Link("Requests", "role-requests", account_rules.may_request_two_person_acts),
     Link("Audit log", "audit-log", curation_rules.may_read_audit_log),
     Link("Notices", "notices", personal=True),
     Link("API", "tokens", personal=True),  # tokens, and from there the API docs

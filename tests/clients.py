@@ -16,3 +16,14 @@ class VerifiedClient(Client):
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = verified_device(user).persistent_id
         session.save()
+
+
+def approve_as(approver, request_id: int | None = None):
+    """Approve a request on the Requests page as `approver` in a verified session (the newest
+    request when `request_id` is None); the page's response."""
+    from accounts.models import RoleRequest
+
+    client = VerifiedClient()
+    client.force_login(approver)
+    pk = RoleRequest.objects.latest("pk").pk if request_id is None else request_id
+    return client.post(f"/requests/{pk}/approve/")

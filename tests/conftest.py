@@ -65,6 +65,14 @@ def personas(db) -> Personas:
     )
 
 
+@pytest.fixture
+def second_admin(personas) -> User:
+    """An administrator of another organisation than `personas.admin`'s, holding the role from the
+    operator (a grant with no granting person): eligible to approve the first one's requests."""
+    board = OrganisationFactory(name="Oversight Board", country="BE", kind=Organisation.Kind.SECRETARIAT)
+    return UserFactory(username="admin2", organisation=board, roles=[Role.ADMINISTRATOR])
+
+
 def api_key_for(user: User) -> str:
     """A real token's key. Nobody without a role is given one (token_create refuses), but a token
     made while the user held a role outlives its revocation: for a user with no role, that token."""

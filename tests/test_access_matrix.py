@@ -95,6 +95,19 @@ def page_row(default: Expected, *, anon: Expected = LOGIN, body=None, query="", 
 EXPECTED: dict[str, dict[str, Row]] = {
     # --- REST API ---------------------------------------------------------------------------
     "api/v1/me/": {"GET": api_row(200)},
+    # Two-person rule (DESIGN.md section 3): administrators only; reading the list is audited.
+    "api/v1/role-requests/": {
+        "GET": api_row(403, admin=200),
+        "POST": api_row(403, admin=400, body={}, unchanged=True),
+    },
+    "api/v1/role-requests/<int:pk>/approve/": {
+        "GET missing-request": api_row(405),
+        "POST missing-request": api_row(403, admin=404, unchanged=True),
+    },
+    "api/v1/role-requests/<int:pk>/refuse/": {
+        "GET missing-request": api_row(405),
+        "POST missing-request": api_row(403, admin=404, body={"reason": "no"}, unchanged=True),
+    },
     "api/v1/algorithms/": {"GET": api_row(200)},
     "api/v1/criteria/": {"GET": api_row(200)},
     "api/v1/hash/": {
@@ -305,6 +318,19 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "POST admin-user": page_row(403, admin="302 /users/", body={}, unchanged=True),
     },
     "reviewers/": {"GET": page_row(403, admin=200, curator=200)},
+    "requests/": {"GET": page_row(403, admin=200)},
+    "requests/<int:pk>/approve/": {
+        "GET missing-request": page_row(405),
+        "POST missing-request": page_row(403, admin=404, unchanged=True),
+    },
+    "requests/<int:pk>/refuse/": {
+        "GET missing-request": page_row(405),
+        "POST missing-request": page_row(403, admin=404, body={"reason": "no"}, unchanged=True),
+    },
+    "operator-acts/<int:pk>/acknowledge/": {
+        "GET missing-request": page_row(405),
+        "POST missing-request": page_row(403, admin=404, unchanged=True),
+    },
     "organisations/": {
         "GET": page_row(403, admin=200),
         "POST": page_row(403, admin=400, body={}, unchanged=True),
@@ -448,6 +474,7 @@ def world(personas, api, client) -> World:
         "admin-user": {"pk": personas.admin.pk},
         "police": {"pk": police.pk},
         "missing-organisation": {"pk": 999_999},
+        "missing-request": {"pk": 999_999},
     }
     return World(users=users, params=params, objects={"pending": pending, "approved": approved,
                                                                 "rejected": rejected, "held": held}, _api=api,

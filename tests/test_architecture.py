@@ -23,6 +23,7 @@ LAYERS = {"core": 0, "accounts": 1, "curation": 2, "portal": 3}
 
 # Modules that write and are not called services.py, each for a reason.
 WRITERS = {
+    Path("accounts/requests.py"): "the two-person rule's service: requests, their decisions, acknowledgements",
     Path("core/audit.py"): "appends to the audit chain: the one function every service calls",
     Path("curation/releases/build.py"): "the release build (a service run by its task): attempts, files, publishing",
     Path("curation/submissions/imports.py"): "the bulk-import service (same rules as submission_create, in batches)",

@@ -6,7 +6,9 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from accounts.permissions import allows
+from accounts import requests as account_requests
+from accounts.models import RoleRequest
+from accounts.permissions import allows, second_person_check
 from core import audit
 from core.actions import AuditAction
 from core.actors import person
@@ -22,14 +24,20 @@ def active_criteria_set() -> CriteriaSet:
     return CriteriaSet.objects.prefetch_related("criteria").get(is_active=True)
 
 
-def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
-    """Publish a new criteria-set version; new items use it, existing items keep theirs."""
+def _check(actor, criteria: list[tuple[str, str]]) -> None:
     if not allows(actor, permissions.may_publish_criteria):
         raise DomainError("Only administrators publish criteria.", code="forbidden", kind="forbidden")
     errors = _criteria_errors(criteria)
     if errors:
         raise DomainError("The criteria have errors.", code="invalid", field="criteria",
                             extra={"errors": {"criteria": errors}})
+
+
+def criteria_publish(*, actor, criteria: list[tuple[str, str]], approval: RoleRequest | None = None) -> CriteriaSet:
+    """Publish a new criteria-set version; new items use it, existing items keep theirs. A person
+    publishes only as the approver of a request (two-person rule, DESIGN.md section 3)."""
+    _check(actor, criteria)
+    both = second_person_check(actor, approval, RoleRequest.Kind.CRITERIA_PUBLISH)
     with transaction.atomic():
         # Lock every existing set, in one order, before reading: a concurrent publish waits here
         # for the first to commit and then sees its new version. Locking only the active row is not
@@ -48,8 +56,29 @@ def criteria_publish(*, actor, criteria: list[tuple[str, str]]) -> CriteriaSet:
             for i, (key, question) in enumerate(criteria)
         )
         audit.record(actor=actor, action=AuditAction.CRITERIA_PUBLISH, obj=new,
-                     details={"version": new.version, "criteria": [{"key": k, "question": q} for k, q in criteria]})
+                     details={"version": new.version, "criteria": [{"key": k, "question": q} for k, q in criteria],
+                              **both})
     return new
+
+
+def _request_payload(actor, payload: dict) -> dict:
+    """A criteria-publish request's payload, checked as publishing would check it."""
+    rows = payload.get("criteria")
+    if not isinstance(rows, list) or not all(
+            isinstance(row, list | tuple) and len(row) == 2 and all(isinstance(x, str) for x in row) for row in rows):
+        raise DomainError("Criteria are a list of [key, question] pairs.", code="invalid", field="criteria")
+    criteria = [(key.strip(), question.strip()) for key, question in rows]
+    _check(actor, criteria)
+    return {"criteria": [list(pair) for pair in criteria]}
+
+
+def _perform_request(actor, request: RoleRequest) -> None:
+    criteria_publish(actor=actor, criteria=[tuple(pair) for pair in request.payload["criteria"]], approval=request)
+
+
+def register_requests() -> None:
+    """Make criteria publication a requestable two-person act (curation/apps.py calls this)."""
+    account_requests.register(RoleRequest.Kind.CRITERIA_PUBLISH, check=_request_payload, perform=_perform_request)
 
 
 def _criteria_errors(criteria: list[tuple[str, str]]) -> list[str]:

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import requests as account_requests
+from accounts.models import RoleRequest
 from core.errors import DomainError
 from core.forms import from_body, page_of
 from curation import permissions
@@ -92,12 +94,15 @@ def criteria_admin(request):
         text = form.cleaned_data["criteria"]
         errors = list(form.non_field_errors())
         if valid:
-            try:
-                new = criteria_services.criteria_publish(actor=request.user, criteria=form.cleaned_data["pairs"])
+            try:  # a two-person act: another administrator approves it on the Requests page
+                account_requests.role_request_create(
+                    actor=request.user, kind=RoleRequest.Kind.CRITERIA_PUBLISH,
+                    payload={"criteria": [list(pair) for pair in form.cleaned_data["pairs"]]})
             except DomainError as exc:
                 errors = exc.extra.get("errors", {}).get("criteria", [exc.message])
             else:
-                messages.success(request, f"Criteria version {new.version} published; new items use it.")
+                messages.success(request, "Request sent; another administrator must approve it. New items use "
+                                          "the new criteria once it is approved.")
                 return redirect("criteria-admin")
     return render(request, "curation/criteria_admin.html", {
         "current": current, "text": text, "errors": errors,

@@ -1,20 +1,30 @@
 import pytest
 
-from accounts.models import Organisation, Role, User
+from accounts.models import Organisation, Role, RoleRequest, User
 from accounts.permissions import roles_of
 from core.models import AuditEntry
+from tests.clients import approve_as
+
+SENT = "Request sent; another administrator must approve it"
 
 pytestmark = pytest.mark.django_db
 
 
-def test_administrators_grant_and_revoke_roles_with_a_reason(personas, client):
+def test_administrators_grant_and_revoke_roles_with_a_reason(personas, client, second_admin):
     client.force_login(personas.admin)
     page = client.get("/users/").content.decode()
     assert 'id="user-outsider"' in page and "Grant role" in page
-    client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "reviewer", "reason": "trained in May"})
+    # reviewer is a two-person grant: a request until a second administrator approves it
+    response = client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "reviewer", "reason": "trained in May"},
+                           follow=True)
+    assert SENT in response.content.decode()
+    assert roles_of(User.objects.get(pk=personas.outsider.pk)) == frozenset()
+    approve_as(second_admin)
     assert roles_of(User.objects.get(pk=personas.outsider.pk)) == {Role.REVIEWER}
+    request = RoleRequest.objects.get()
     assert AuditEntry.objects.get(action="role.grant", object_id=str(personas.outsider.pk)).details == {
-        "role": "reviewer", "reason": "trained in May"}
+        "role": "reviewer", "reason": "trained in May", "role_request_id": request.pk,
+        "requested_by_id": personas.admin.pk, "requested_by": "admin"}
     client.post(f"/users/{personas.outsider.pk}/revoke/", {"role": "reviewer", "reason": "left"})
     assert roles_of(User.objects.get(pk=personas.outsider.pk)) == frozenset()
 
@@ -41,24 +51,28 @@ def test_deactivating_a_user_removes_their_access(personas, client, api):
     assert api(personas.partner).get("/api/v1/me/").status_code == 200
 
 
-def test_administrators_reset_a_second_factor_from_the_page(personas, client):
+def test_administrators_reset_a_second_factor_from_the_page(personas, client, second_admin):
+    from accounts import mfa
     from tests.clients import verified_device
 
     verified_device(personas.curator)
     client.force_login(personas.admin)
     assert "Reset second factor" in client.get("/users/?q=curator").content.decode()
-    client.post(f"/users/{personas.curator.pk}/reset-two-factor/")
-    from accounts import mfa
-
+    response = client.post(f"/users/{personas.curator.pk}/reset-two-factor/", follow=True)
+    assert SENT in response.content.decode() and mfa.has_device(personas.curator)
+    approve_as(second_admin)
     assert not mfa.has_device(personas.curator)
     assert AuditEntry.objects.get(action="mfa.reset").object_id == str(personas.curator.pk)
 
 
-def test_administrators_create_users_and_see_the_password_once(personas, client):
+def test_administrators_create_users_and_the_approver_sees_the_password_once(personas, client, second_admin):
     client.force_login(personas.admin)
     org = personas.partner.organisation
     response = client.post("/users/new/", {"username": "newbie", "email": "n@example.org",
-                                           "organisation": org.pk, "roles": ["partner"]})
+                                           "organisation": org.pk, "roles": ["partner"]}, follow=True)
+    assert SENT in response.content.decode() and "password" not in response.context
+    assert not User.objects.filter(username="newbie").exists()
+    response = approve_as(second_admin)
     assert response.status_code == 200
     password = response.context["password"]
     user = User.objects.get(username="newbie")
@@ -67,9 +81,13 @@ def test_administrators_create_users_and_see_the_password_once(personas, client)
     assert bad.status_code == 400 and "separation of duties" in bad.content.decode()
 
 
-def test_administrators_manage_organisations(personas, client):
+def test_administrators_manage_organisations(personas, client, second_admin):
     client.force_login(personas.admin)
-    client.post("/organisations/", {"name": "Nordic Hotline", "country": "NO", "kind": "hotline"})
+    response = client.post("/organisations/", {"name": "Nordic Hotline", "country": "NO", "kind": "hotline"},
+                           follow=True)
+    assert SENT in response.content.decode()
+    assert not Organisation.objects.filter(name="Nordic Hotline").exists()
+    approve_as(second_admin)
     org = Organisation.objects.get(name="Nordic Hotline")
     bad = client.post("/organisations/", {"name": "nordic hotline", "country": "NO", "kind": "hotline"})
     assert bad.status_code == 400 and "exists" in bad.content.decode()
@@ -91,11 +109,12 @@ def test_administration_pages_are_for_administrators(personas, client, user):
     assert client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "curator"}).status_code == 403
 
 
-def test_a_crafted_create_with_a_repeated_role_grants_it_once(personas, client):
+def test_a_crafted_create_with_a_repeated_role_grants_it_once(personas, client, second_admin):
     client.force_login(personas.admin)
     response = client.post("/users/new/", {"username": "dup", "organisation": personas.partner.organisation.pk,
                                            "roles": ["partner", "partner"]})
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert approve_as(second_admin).status_code == 200
     assert roles_of(User.objects.get(username="dup")) == {Role.PARTNER}
 
 

@@ -99,8 +99,13 @@ def test_administrators_reset_a_second_factor_audited(personas):
         services.mfa_reset(actor=personas.reviewer, user=personas.curator)
     with pytest.raises(DomainError, match="own second factor"):
         services.mfa_reset(actor=personas.admin, user=personas.admin)
-    services.mfa_reset(actor=personas.admin, user=personas.curator)
-    assert not mfa.has_device(personas.curator)
+    # A curator's second factor is a two-person act (tests/accounts/test_two_person_rule.py); a partner's is not.
+    with pytest.raises(DomainError, match="second administrator"):
+        services.mfa_reset(actor=personas.admin, user=personas.curator)
+    assert mfa.has_device(personas.curator)
+    TOTPDevice.objects.create(user=personas.partner, name="phone", confirmed=True)
+    services.mfa_reset(actor=personas.admin, user=personas.partner)
+    assert not mfa.has_device(personas.partner)
     assert AuditEntry.objects.get(action="mfa.reset").actor == personas.admin
 
 

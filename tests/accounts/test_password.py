@@ -10,8 +10,8 @@ from accounts.services import user_create, user_password_change, user_password_i
 from core.actors import SYSTEM
 from core.errors import DomainError
 from core.models import AuditEntry
-from tests.clients import VerifiedClient
-from tests.factories import PASSWORD
+from tests.clients import VerifiedClient, approve_as
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 NEW = "a fresh passphrase for baseline"
@@ -23,11 +23,16 @@ def change(client, current=PASSWORD, new=NEW, again=None, **extra):
 
 
 def one_time_user(personas) -> tuple[User, str]:
-    """A user created on the administrators' page, as an administrator would."""
+    """A user created on the administrators' pages: one administrator asks, another (of another
+    organisation) approves and is shown the one-time password (the two-person rule)."""
     admin = VerifiedClient()
     admin.force_login(personas.admin)
     response = admin.post("/users/new/", {"username": "newcomer", "organisation": personas.partner.organisation.pk,
                                           "roles": ["partner"]})
+    assert response["Location"] == "/requests/" and not User.objects.filter(username="newcomer").exists()
+    approver = UserFactory(username="admin2", organisation=OrganisationFactory(name="Oversight Board"),
+                           roles=[Role.ADMINISTRATOR])
+    response = approve_as(approver, None)
     return User.objects.get(username="newcomer"), response.context["password"]
 
 
@@ -172,7 +177,13 @@ def test_administrators_issue_a_new_one_time_password(personas, client, api):
     curators_session.force_login(personas.curator)
     client.force_login(personas.admin)
     assert "New one-time password" in client.get("/users/").content.decode()
-    response = client.post(f"/users/{personas.curator.pk}/password/")
+    # A curator's password is a two-person act: the asking administrator never sees it.
+    response = client.post(f"/users/{personas.curator.pk}/password/", follow=True)
+    assert "Request sent; another administrator must approve it" in response.content.decode()
+    assert User.objects.get(pk=personas.curator.pk).check_password(PASSWORD)
+    approver = UserFactory(username="admin2", organisation=OrganisationFactory(name="Oversight Board"),
+                           roles=[Role.ADMINISTRATOR])
+    response = approve_as(approver, None)
     assert response.status_code == 200
     password = response.context["password"]
     assert password in response.content.decode()

@@ -85,7 +85,7 @@ def test_codes_stored_before_are_hashed_by_the_migration(personas):
     static = StaticDevice.objects.create(user=personas.curator, name="recovery codes", confirmed=True)
     StaticToken.objects.create(device=static, token="1a2b3c-4d5e6f")
     StaticToken.objects.create(device=static, token=mfa.recovery_code_digest("0a0b0c-0d0e0f"))
-    migration = importlib.import_module("accounts.migrations.0007_recovery_codes_hashed")
+    migration = importlib.import_module("accounts.migrations.0009_recovery_codes_hashed")
     migration.hash_codes(apps, None)
     migration.hash_codes(apps, None)  # a second run changes nothing
     assert set(StaticToken.objects.values_list("token", flat=True)) == {

@@ -5,6 +5,7 @@ import pytest
 from accounts.models import Role, RoleGrant
 from accounts.permissions import has_role, roles_of
 from accounts.services import role_grant, role_revoke, user_create
+from core.actors import SYSTEM
 from core.errors import DomainError
 from core.models import AuditEntry
 
@@ -12,12 +13,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_administrator_grants_a_role_and_it_is_audited(personas):
-    role_grant(actor=personas.admin, user=personas.outsider, role=Role.REVIEWER, reason="trained")
-    assert has_role(personas.outsider, Role.REVIEWER)
+    # investigator needs no second administrator; reviewer does (tests/accounts/test_two_person_rule.py)
+    role_grant(actor=personas.admin, user=personas.outsider, role=Role.INVESTIGATOR, reason="trained")
+    assert has_role(personas.outsider, Role.INVESTIGATOR)
     entry = AuditEntry.objects.get(action="role.grant", object_id=str(personas.outsider.pk))
     assert entry.actor == personas.admin
     assert entry.organisation == personas.admin.organisation
-    assert entry.details == {"role": "reviewer", "reason": "trained"}
+    assert entry.details == {"role": "investigator", "reason": "trained"}
 
 
 def test_nobody_grants_roles_to_themselves(personas):
@@ -44,7 +46,7 @@ def test_a_reviewer_cannot_become_an_administrator(personas):
 
 def test_an_administrator_cannot_become_a_reviewer(personas):
     other_admin = user_create(
-        actor=personas.admin, username="admin2", organisation=personas.admin.organisation,
+        actor=SYSTEM, username="admin2", organisation=personas.admin.organisation,
         roles=[Role.ADMINISTRATOR],
     )
     with pytest.raises(DomainError, match="separation of duties") as exc:
@@ -98,8 +100,8 @@ def test_granting_and_revoking_need_a_reason(personas, reason):
 def test_a_reason_longer_than_500_characters_is_refused(personas):
     with pytest.raises(DomainError, match="at most 500 characters"):
         role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 501)
-    role_grant(actor=personas.admin, user=personas.outsider, role=Role.CURATOR, reason="x" * 500)
-    assert has_role(personas.outsider, Role.CURATOR)
+    role_grant(actor=personas.admin, user=personas.outsider, role=Role.INVESTIGATOR, reason="x" * 500)
+    assert has_role(personas.outsider, Role.INVESTIGATOR)
 
 
 def test_deactivating_an_account_needs_a_reason(personas):
@@ -117,7 +119,7 @@ def test_deactivating_an_account_needs_a_reason(personas):
 
 
 def test_a_repeated_role_at_creation_is_granted_once(personas):
-    user = user_create(actor=personas.admin, username="twice", organisation=personas.admin.organisation,
+    user = user_create(actor=SYSTEM, username="twice", organisation=personas.admin.organisation,
                        roles=[Role.CURATOR, Role.CURATOR])
     assert list(RoleGrant.objects.filter(user=user).values_list("role", flat=True)) == [Role.CURATOR]
     assert AuditEntry.objects.filter(action="role.grant", object_id=str(user.pk)).count() == 1
@@ -154,4 +156,4 @@ def test_organisation_names_longer_than_the_column_are_refused(personas):
         organisation_update(actor=personas.admin, organisation=org, name="N" * 201, country="SE", kind="partner")
     org.refresh_from_db()
     assert org.name == "Example Networks"
-    assert organisation_create(actor=personas.admin, name="N" * 200, country="FR", kind="hotline").name == "N" * 200
+    assert organisation_create(actor=SYSTEM, name="N" * 200, country="FR", kind="hotline").name == "N" * 200

@@ -25,15 +25,15 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_perms
 
+from accounts import requests as account_requests
 from accounts import services as accounts
-from accounts.models import ApiToken, Organisation, Role, RoleGrant, User
+from accounts.models import ApiToken, Organisation, Role, RoleGrant, RoleRequest, User
 from core.errors import DomainError
 from core.models import AuditEntry
 from curation import tasks
 from curation.models import CriteriaSet, Download, Feed, Recusal, Release, Review, Signature, SigningKey, Submission
 from curation.releases import services as releases
 from curation.releases.services import signing_key_register
-from curation.reviews import criteria as criteria_services
 from curation.reviews import services as reviews
 from curation.submissions import services as submissions
 from tests.curation.helpers import NO_UNDER_13, YES, agree, approved_item, item_payload, make_item, publish
@@ -205,9 +205,10 @@ def item_retract(w: World) -> Case:
 
 def criteria_publish(w: World) -> Case:
     criteria = [("real_child", "A real child is depicted?"), ("under_10", "The child appears to be under 10?")]
-    return Case("criteria.publish",
-                lambda: criteria_services.criteria_publish(actor=w.personas.admin, criteria=criteria),
-                lambda: [("criteria.publish", w.personas.admin, CriteriaSet.objects.get(version=2))],
+    approver, approve = _approval(w, "criteria_publish", {"criteria": [list(pair) for pair in criteria]})
+    return Case("criteria.publish", approve,
+                lambda: [("criteria.publish", approver, CriteriaSet.objects.get(version=2)),
+                         _approved(approver, "criteria_publish")],
                 CriteriaSet.objects.filter(version=2, is_active=True).exists)
 
 
@@ -396,13 +397,52 @@ def mfa_enrol(w: World) -> Case:
                 TOTPDevice.objects.filter(user=curator, confirmed=True).exists)
 
 
+def _approver() -> User:
+    """An administrator of another organisation, from the operator: may approve the admin's requests."""
+    board = Organisation.objects.create(name="Oversight Board", country="BE", kind="secretariat")
+    return UserFactory(username="admin2", organisation=board, roles=[Role.ADMINISTRATOR])
+
+
+def _approval(w: World, kind: str, payload: dict) -> tuple[User, Callable]:
+    """A two-person act: the admin's request, and its approval (which performs the act) as the act."""
+    approver = _approver()
+    request = account_requests.role_request_create(actor=w.personas.admin, kind=kind, payload=payload)
+    return approver, lambda: account_requests.role_request_approve(actor=approver, request_id=request.pk)
+
+
+def _approved(approver: User, request_kind: str) -> tuple:
+    return ("role_request.approve", approver, RoleRequest.objects.get(kind=request_kind))
+
+
 def mfa_reset(w: World) -> Case:
     curator = w.personas.curator
     TOTPDevice.objects.create(user=curator, name="phone", confirmed=True)
-    return Case("mfa.reset",
-                lambda: accounts.mfa_reset(actor=w.personas.admin, user=curator),
-                lambda: [("mfa.reset", w.personas.admin, curator)],
+    approver, approve = _approval(w, "mfa_reset", {"user_id": curator.pk})
+    return Case("mfa.reset", approve,
+                lambda: [("mfa.reset", approver, curator), _approved(approver, "mfa_reset")],
                 lambda: not TOTPDevice.objects.filter(user=curator).exists())
+
+
+def role_request_create(w: World) -> Case:
+    user = w.personas.outsider
+    created = RoleRequest.objects.filter(kind="role_grant")
+    return Case("role_request.create",
+                lambda: account_requests.role_request_create(
+                    actor=w.personas.admin, kind="role_grant",
+                    payload={"user_id": user.pk, "role": "curator", "reason": "Trained."}),
+                lambda: [("role_request.create", w.personas.admin, created.get())],
+                created.exists)
+
+
+def role_request_refuse(w: World) -> Case:
+    approver = _approver()
+    request = account_requests.role_request_create(actor=w.personas.admin, kind="organisation_create",
+                                                   payload={"name": "Nordic", "country": "NO", "kind": "hotline"})
+    return Case("role_request.refuse",
+                lambda: account_requests.role_request_refuse(actor=approver, request_id=request.pk,
+                                                             reason="Not a member."),
+                lambda: [("role_request.refuse", approver, request)],
+                RoleRequest.objects.filter(pk=request.pk, status="refused").exists)
 
 
 def password_change(w: World) -> Case:
@@ -415,12 +455,13 @@ def password_change(w: World) -> Case:
 
 
 def user_create(w: World) -> Case:
-    admin, org = w.personas.admin, w.personas.investigator.organisation
+    org = w.personas.investigator.organisation
     created = User.objects.filter(username="newcomer")
-    return Case("user.create",
-                lambda: accounts.user_create(actor=admin, username="newcomer", organisation=org,
-                                             roles=[Role.INVESTIGATOR]),
-                lambda: [("user.create", admin, created.get()), ("role.grant", admin, created.get())],
+    approver, approve = _approval(w, "user_create", {"username": "newcomer", "organisation_id": org.pk,
+                                                     "roles": [Role.INVESTIGATOR]})
+    return Case("user.create", approve,
+                lambda: [("user.create", approver, created.get()), ("role.grant", approver, created.get()),
+                         _approved(approver, "user_create")],
                 created.exists)
 
 
@@ -434,10 +475,10 @@ def user_deactivate(w: World) -> Case:
 
 def organisation_create(w: World) -> Case:
     created = Organisation.objects.filter(name="Nordic Hotline")
-    return Case("organisation.create",
-                lambda: accounts.organisation_create(actor=w.personas.admin, name="Nordic Hotline", country="NO",
-                                                     kind="hotline"),
-                lambda: [("organisation.create", w.personas.admin, created.get())],
+    approver, approve = _approval(w, "organisation_create", {"name": "Nordic Hotline", "country": "NO",
+                                                             "kind": "hotline"})
+    return Case("organisation.create", approve,
+                lambda: [("organisation.create", approver, created.get()), _approved(approver, "organisation_create")],
                 created.exists)
 
 
@@ -482,6 +523,8 @@ STATE_CHANGES: dict[str, Callable[[World], Case]] = {
     "user create": user_create,
     "user deactivate": user_deactivate,
     "organisation create": organisation_create,
+    "role request create": role_request_create,
+    "role request refuse": role_request_refuse,
     "organisation deactivate": organisation_deactivate,
     "signing key activation": signing_key_activate,
 }
@@ -512,7 +555,7 @@ def test_every_state_change_writes_its_audit_entry_in_the_same_transaction(
 def _rows() -> dict[str, list[dict]]:
     """Every row of every table a refused call could touch, field by field."""
     models = [AuditEntry, Submission, Signature, Review, Recusal, Release, CriteriaSet, RoleGrant, ApiToken,
-              User, Organisation]
+              User, Organisation, RoleRequest]
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
@@ -559,9 +602,25 @@ def _reviewer_made_administrator(p, item) -> Callable:
     return lambda: accounts.role_grant(actor=p.admin, user=p.reviewer, role=Role.ADMINISTRATOR, reason="Needed.")
 
 
+def _reviewer_made_administrator_by_request(p, item) -> Callable:
+    return lambda: account_requests.role_request_create(
+        actor=p.admin, kind="role_grant", payload={"user_id": p.reviewer.pk, "role": "administrator", "reason": "x"})
+
+
 def _user_under_a_taken_name(p, item) -> Callable:
-    return lambda: accounts.user_create(actor=p.admin, username="Curator", organisation=p.curator.organisation,
-                                        roles=[Role.INVESTIGATOR])
+    return lambda: account_requests.role_request_create(
+        actor=p.admin, kind="user_create",
+        payload={"username": "Curator", "organisation_id": p.curator.organisation_id, "roles": [Role.INVESTIGATOR]})
+
+
+def _curator_granted_by_one_administrator(p, item) -> Callable:
+    return lambda: accounts.role_grant(actor=p.admin, user=p.outsider, role=Role.CURATOR, reason="Alone.")
+
+
+def _own_request_approved(p, item) -> Callable:
+    request = account_requests.role_request_create(
+        actor=p.admin, kind="role_grant", payload={"user_id": p.outsider.pk, "role": "curator", "reason": "x"})
+    return lambda: account_requests.role_request_approve(actor=p.admin, request_id=request.pk)
 
 
 def _second_build(p, item) -> Callable:
@@ -579,6 +638,9 @@ REFUSALS: dict[str, tuple[str, Callable]] = {  # name: (error code, scene → th
     "sign-off of a pending item": ("not_held", _sign_off_of_a_pending_item),
     "retraction of a pending item": ("not_approved", _retraction_of_a_pending_item),
     "reviewer made administrator": ("role_conflict", _reviewer_made_administrator),
+    "reviewer made administrator, asked for": ("role_conflict", _reviewer_made_administrator_by_request),
+    "curator granted by one administrator": ("needs_approval", _curator_granted_by_one_administrator),
+    "own request approved": ("not_eligible", _own_request_approved),
     "user under a taken name": ("exists", _user_under_a_taken_name),
     "second build while one runs": ("build_running", _second_build),
 }

