@@ -18,9 +18,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Token <key>` against the digests of personal API tokens."""
 
     keyword = "Token"
+    # OAuth habits send `Bearer <key>`; say which scheme works rather than "credentials not provided".
+    WRONG_SCHEME = "Use 'Authorization: Token <key>'; the Bearer scheme is not accepted."
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
+        if header and header[0].lower() == b"bearer":
+            raise exceptions.AuthenticationFailed(self.WRONG_SCHEME, code="wrong_scheme")
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:

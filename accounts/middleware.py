@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from accounts import mfa
 
-# Pages a signed-in but unverified session may reach: the sign-in steps themselves.
-OPEN_PREFIXES = ("/sign-in/", "/sign-out/", "/two-factor/", "/static/")
+# Pages a signed-in but unverified session may reach: the sign-in steps themselves (and their assets).
+OPEN_PREFIXES = ("/sign-in/", "/sign-out/", "/two-factor/", "/static/", "/favicon.ico")
 # ...and, while a one-time password is still in use, the page that replaces it.
 PASSWORD_OPEN_PREFIXES = (*OPEN_PREFIXES, "/password/")
 

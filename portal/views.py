@@ -1,10 +1,11 @@
-"""The home page (a dashboard per role) and the reviewer roster."""
+"""The home page (a dashboard per role), the reviewer roster and the favicon."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from accounts.models import Role
 from accounts.permissions import may_see_reviewer_roster, roles_of
@@ -34,3 +35,9 @@ def reviewer_roster(request):
         raise PermissionDenied
     page = page_of(request, dashboards.reviewer_roster(), 50)
     return render(request, "portal/reviewer_roster.html", {"page": page})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the pages link; send them to the SVG (not permanent:
+    the static file's hashed name changes with its content)."""
+    return redirect(static("favicon.svg"))

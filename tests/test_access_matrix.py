@@ -196,6 +196,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "django-admin/": {"GET": page_row("302 /django-admin/login/", anon="302 /django-admin/login/", admin=200)},
     # --- Browser pages ------------------------------------------------------------------------
     "": {"GET": page_row(200)},
+    "favicon.ico": {"GET": page_row(302, anon=302)},  # to the static SVG, for everyone
     "sign-in/": {
         "GET": page_row("302 /", anon=200),
         "POST": page_row("302 /", anon=200, body={}),  # empty form: shown again

@@ -8,8 +8,37 @@ from curation.models import Release
 from curation.permissions import may_see_release_internals
 
 
+class ReleaseFileOutput(serializers.Serializer):
+    """One downloadable file of a release (the schema of `ReleaseOutput.files`)."""
+
+    format = serializers.CharField()
+    feed = serializers.CharField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    url = serializers.URLField()
+
+
 class ReleaseOutput(serializers.Serializer):
-    """A release as the caller may see it: partners get only their feeds' files."""
+    """A release as the caller may see it: partners get only their feeds' files.
+
+    The fields document the shape for the OpenAPI schema; `to_representation` builds it.
+    """
+
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Release.Status.choices)
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    item_count = serializers.IntegerField()
+    signature_counts = serializers.DictField(child=serializers.IntegerField(),
+                                             help_text="Signatures in the release, per algorithm.")
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    previous_version = serializers.IntegerField(allow_null=True)
+    files = ReleaseFileOutput(many=True, help_text="Published releases only; a partner sees their feeds' files.")
+    note = serializers.CharField(required=False, help_text="Curators only.")
+    progress = serializers.CharField(required=False, help_text="Curators only: the build step under way.")
+    error = serializers.CharField(required=False, help_text="Curators only.")
 
     def to_representation(self, release):
         request, feeds = self.context["request"], self.context["feeds"]

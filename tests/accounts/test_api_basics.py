@@ -65,3 +65,17 @@ def test_openapi_schema_and_docs_are_served_with_local_assets(personas, api, cli
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower()
+
+
+def test_docs_page_has_no_inline_script_or_style(personas, client):
+    import re
+
+    client.force_login(personas.curator)
+    response = client.get("/api/v1/docs/")
+    page = response.content.decode()
+    assert "<style" not in page and " style=" not in page
+    assert all('src="' in tag for tag in re.findall(r"<script[^>]*>", page))
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    script = client.get(re.search(r'<script src="([^"]*script=[^"]*)"', page).group(1).replace("&amp;", "&"))
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"validatorUrl": null' in script.content.decode()

@@ -126,6 +126,10 @@ def test_repeated_failures_lock_the_account_from_that_address_without_revealing_
     ghost = sign_in(client, "nobody-by-this-name", "wrong")
     assert ghost.status_code == 429 and "Too many failed attempts" in ghost.content.decode()
     assert "_auth_user_id" not in client.session
+    alert = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
+    said = alert.search(locked.content.decode()).group(1)
+    assert said == alert.search(ghost.content.decode()).group(1)
+    assert "contact your organisation's Baseline administrator" in said
 
 
 def test_security_headers_are_set(personas, client):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from accounts.models import Role
@@ -17,6 +19,17 @@ def test_wrong_password_does_not_reveal_whether_the_user_exists(personas, client
     message = "Those details did not match an active account."
     assert message in known and message in unknown
     assert "_auth_user_id" not in client.session
+
+
+def _alert(page: str) -> str:
+    return re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S).group(1)
+
+
+def test_wrong_password_says_whom_to_contact_in_the_same_words_for_everyone(personas, client):
+    known = client.post("/sign-in/", {"username": "curator", "password": "wrong"}).content.decode()
+    unknown = client.post("/sign-in/", {"username": "nobody", "password": "wrong"}).content.decode()
+    assert _alert(known) == _alert(unknown)
+    assert "contact your organisation's Baseline administrator" in _alert(known)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):

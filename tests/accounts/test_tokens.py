@@ -64,6 +64,25 @@ def test_bad_authorization_headers_get_401(personas, client, header):
     assert set(response.json()) == {"detail", "code"}
 
 
+@pytest.mark.parametrize("header", ["Bearer", "Bearer x", "bearer abc.def.ghi", "BEARER a b"])
+def test_bearer_scheme_gets_401_naming_the_token_scheme(personas, client, header):
+    _, key = token_create(actor=SYSTEM, user=personas.investigator)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=header.replace("x", key))
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Use 'Authorization: Token <key>'; the Bearer scheme is not accepted.",
+        "code": "wrong_scheme",
+    }
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_bearer_scheme_is_refused_even_with_a_session(personas, client):
+    client.force_login(personas.investigator)
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code == 401
+    assert response.json()["code"] == "wrong_scheme"
+
+
 def test_no_credentials_get_401(client, db):
     response = client.get("/api/v1/me/")
     assert response.status_code == 401
