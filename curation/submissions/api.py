@@ -76,9 +76,7 @@ class RetractView(APIView):
     def post(self, request, item_id):
         if not permissions.may_retract(request.user):
             raise PermissionDenied("Only curators retract items.")
-        item = selectors.submission_for(request.user, item_id)
-        if item is None:
-            raise NotFound("No such item.")
+        item = visible_item(request, item_id)
         data = RetractInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.item_retract(actor=request.user, item=item, reason=data.validated_data["reason"])
@@ -94,9 +92,7 @@ class _HeldDecisionView(APIView):
     def post(self, request, item_id):
         if not permissions.may_decide_held(request.user):
             raise PermissionDenied("Only curators sign off or refuse held items.")
-        item = selectors.submission_for(request.user, item_id)
-        if item is None:
-            raise NotFound("No such item.")
+        item = visible_item(request, item_id)
         data = HeldDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         self.decide(actor=request.user, item=item, reason=data.validated_data["reason"])
