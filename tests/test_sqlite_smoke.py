@@ -24,6 +24,17 @@ for username, _, roles in USERS:
 print(json.dumps(results))
 """
 
+FUTURE_SCRIPT = """
+import django
+django.setup()
+from django.utils import timezone
+from core.models import AuditEntry
+from curation.models import Notice, Review, Submission
+now = timezone.now()
+print(sum(model.objects.filter(**{field + "__gt": now}).count() for model, field in
+          ((Notice, "created_at"), (AuditEntry, "created_at"), (Review, "created_at"), (Submission, "created_at"))))
+"""
+
 
 def run(env, *args):
     result = subprocess.run(
@@ -89,3 +100,5 @@ def test_demo_runs_on_sqlite(tmp_path):
         assert (signed_in, home, panels) == (302, 200, True), username
         assert roles, username
     run(env, "manage.py", "verify_audit_log")
+    # Demo history is all in the past: no notice, review or log entry dated after "now" (issue 12).
+    assert run(env, "-c", FUTURE_SCRIPT).strip().splitlines()[-1] == "0"

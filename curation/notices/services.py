@@ -21,13 +21,46 @@ DIGEST_INTERVAL = timedelta(hours=1)
 DIGEST_LOST_AFTER = timedelta(minutes=5)  # a planned send this late is presumed lost (see plan_digest)
 
 
+MESSAGE_MAX = Notice._meta.get_field("message").max_length
+
+
+def _notice(user_id: int, item: Submission, message: str) -> Notice:
+    if len(message) > MESSAGE_MAX:
+        message = message[: MESSAGE_MAX - 1] + "…"
+    return Notice(user_id=user_id, submission=item, message=message)
+
+
+def criteria_answered_no(item: Submission) -> list[str]:
+    """The questions of the item's criteria that some review answered "no", in the set's order;
+    never who answered, nor how many did."""
+    no = {key for answers in Review.objects.filter(submission=item).values_list("answers", flat=True)
+          for key, yes in (answers or {}).items() if yes is False}
+    return [c.question for c in item.criteria_set.criteria.order_by("position") if c.key in no]
+
+
 def item_decided(item: Submission) -> None:
-    """Tell the submitter and the item's reviewers the outcome (inside the deciding transaction)."""
+    """Tell the submitter and the item's reviewers the outcome (inside the deciding transaction).
+    The submitter of a rejected item learns which criteria were not met (not who said so); the
+    reviewers learn only the outcome."""
     short = str(item.pk)[:8]
-    users = {item.submitter_id, *Review.objects.filter(submission=item).values_list("reviewer_id", flat=True)}
-    Notice.objects.bulk_create(
-        Notice(user_id=user_id, submission=item, message=f"Item {short} was {item.status}.") for user_id in users
-    )
+    reviewers = set(Review.objects.filter(submission=item).values_list("reviewer_id", flat=True))
+    if item.status == Submission.Status.REJECTED:
+        questions = "; ".join(criteria_answered_no(item))
+        to_submitter = f"Item {short} was rejected. Not met: {questions}" if questions else (
+            f"Item {short} was rejected.")
+    else:
+        to_submitter = f"Item {short} was {item.status}."
+    Notice.objects.bulk_create([
+        _notice(item.submitter_id, item, to_submitter),
+        *(_notice(user_id, item, f"Item {short} was {item.status}.") for user_id in reviewers - {item.submitter_id}),
+    ])
+
+
+def item_retracted(item: Submission, reason: str) -> None:
+    """Tell the submitter that their listed item was retracted, and why (inside the retraction)."""
+    Notice.objects.bulk_create([_notice(
+        item.submitter_id, item,
+        f"Item {str(item.pk)[:8]} was retracted: it leaves the list in the next release. Reason: {reason}")])
 
 
 def unread_count(user) -> int:

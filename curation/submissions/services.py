@@ -296,6 +296,7 @@ def item_retract(*, actor, item: Submission, reason: str) -> Submission:
         item.save(update_fields=["retraction_reason"])
         submission_close(item, Submission.Status.RETRACTED)
         audit.record(actor=actor, action=AuditAction.SUBMISSION_RETRACT, obj=item, details={"reason": reason})
+        notices.item_retracted(item, reason)
     return item
 
 

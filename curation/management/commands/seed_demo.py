@@ -105,7 +105,10 @@ class Command(BaseCommand):
                 triple = TRIPLES[n % len(TRIPLES)]
                 for i, reviewer in enumerate(triple):
                     # Reviews arrive hours to days apart, so the median time to decision varies.
-                    with freeze_time(submitted + timedelta(hours=(6 + 11 * (n % 5)) * (i + 1))):
+                    # ...but before the week's release day, so nothing is dated after "now".
+                    reviewed = min(submitted + timedelta(hours=(6 + 11 * (n % 5)) * (i + 1)),
+                                   start + timedelta(weeks=week, days=6, hours=9))
+                    with freeze_time(reviewed):
                         if n % 7 == 3 and i == 1:
                             self.review(item, reviewer, answers=NOT_UNDER_13)  # unanimity: one "no" rejects
                             break
