@@ -4,15 +4,12 @@ organisations, a curator, a partner, an administrator and an outsider."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Role, User
-from accounts.services import token_create
-from core.actors import SYSTEM
+from tests.clients import api_key_for
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -71,21 +68,6 @@ def second_admin(personas) -> User:
     operator (a grant with no granting person): eligible to approve the first one's requests."""
     board = OrganisationFactory(name="Oversight Board", country="BE", kind=Organisation.Kind.SECRETARIAT)
     return UserFactory(username="admin2", organisation=board, roles=[Role.ADMINISTRATOR])
-
-
-def api_key_for(user: User) -> str:
-    """A real token's key. Nobody without a role is given one (token_create refuses), but a token
-    made while the user held a role outlives its revocation: for a user with no role, that token."""
-    from accounts.models import ApiToken
-    from accounts.permissions import roles_of
-    from accounts.tokens import digest, new_key
-
-    if roles_of(user):
-        return token_create(actor=SYSTEM, user=user, name="test")[1]
-    key = new_key()
-    ApiToken.objects.create(user=user, name="kept from a revoked role", digest=digest(key), prefix=key[:8],
-                            expires_at=timezone.now() + timedelta(days=30))
-    return key
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from accounts.services import token_create
-from core.actors import SYSTEM
 from curation.hashing import media, slots
-from tests.clients import VerifiedClient
+from tests.clients import VerifiedClient, api_key_for
 from tests.curation.helpers import TESTDATA
+from tests.races import all_at_once
 
 JPEG = (TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg").read_bytes()
 BUSY = {"detail": "You already have 2 files being hashed; wait until one of them is done and try again.",
@@ -30,7 +29,7 @@ def test_the_cache_is_redis() -> None:
 
 def _client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(actor=SYSTEM, user=user, name='t')[1]}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 
@@ -54,27 +53,15 @@ def test_of_three_simultaneous_requests_the_third_gets_429(personas, monkeypatch
         return real_hash(data, **kwargs)
 
     monkeypatch.setattr(media, "hash_bytes", hash_holding_the_slot)
-    barrier = threading.Barrier(3)
-    answers: list[tuple[int, dict]] = []
+    def request(client: APIClient):
+        response = _post(client)
+        if response.status_code == 429:
+            refused.set()
+        return response
 
-    def request(client: APIClient) -> None:
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            response = _post(client)
-            answers.append((response.status_code, response.json()))
-            if response.status_code == 429:
-                assert response["Retry-After"] == "5"
-                refused.set()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    responses = all_at_once(request, [(c,) for c in clients])
+    answers = [(r.status_code, r.json()) for r in responses]
+    assert [r["Retry-After"] for r in responses if r.status_code == 429] == ["5"]
     assert sorted(status for status, _ in answers) == [200, 200, 429], answers
     assert [body for status, body in answers if status == 429] == [BUSY]
     assert _slots_free(personas.investigator)  # released in finally
