@@ -189,3 +189,64 @@ def open_nav(page: Page, name: str) -> None:
     link = page.get_by_role("banner").get_by_role("link", name=re.compile(rf"^{re.escape(name)}\b"))
     expect(link, f"the top bar has no {name!r} link").to_be_visible()
     link.click()
+
+
+# --- screens: each role's main pages at desktop and phone width ----------------------------------
+
+SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+WIDTHS = (1280, 390)
+
+HORIZONTAL_OVERFLOW = """() => {
+    const doc = document.documentElement;
+    const wide = Array.from(document.querySelectorAll('main *')).filter(el => {
+        // Boxes that scroll on their own (a wide table in .table-scroll) do not widen the page.
+        for (let p = el.parentElement; p; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return false;
+        }
+        return el.getBoundingClientRect().right > doc.clientWidth + 1;
+    }).slice(0, 5).map(el => el.outerHTML.slice(0, 120));
+    return {scroll: doc.scrollWidth, client: doc.clientWidth, wide};
+}"""
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    """The page (its main content above all) is no wider than the window: no horizontal scroll bar."""
+    found = page.evaluate(HORIZONTAL_OVERFLOW)
+    assert found["scroll"] <= found["client"] and not found["wide"], (
+        f"{page.url} scrolls sideways at {found['client']} px: page {found['scroll']} px wide; "
+        f"too wide: {found['wide']}")
+
+
+def screens(page: Page, role: str, name: str) -> None:
+    """Screenshot the page at 1280 px and at 390 px (test-artifacts/screens/<role>-<name>-<width>.png);
+    at 390 px nothing may scroll sideways. The window is put back to 1280 px afterwards."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size or {"width": 1280, "height": 900}
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(50)  # let the layout settle at the new width
+            page.screenshot(path=str(SCREENS / f"{role}-{name}-{width}.png"), full_page=True)
+            if width < 600:
+                assert_no_horizontal_scroll(page)
+    finally:
+        page.set_viewport_size(size)
+
+
+def confirm_next(page: Page, expected: str | re.Pattern, *, accept: bool = True) -> list[str]:
+    """Answer the next confirmation question (static/js/baseline.js); returns the questions seen so
+    the caller can assert one was asked. `expected` must appear in (or match) the question."""
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        ok = (expected.search(dialog.message) if isinstance(expected, re.Pattern)
+              else expected in dialog.message)
+        if accept and ok:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
+    return asked
