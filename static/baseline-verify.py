@@ -160,9 +160,8 @@ def check_files(manifest_path: str, manifest: dict, wanted: list[str]) -> tuple[
         targets = [(name, os.path.join(folder, name)) for name in listed if os.path.exists(os.path.join(folder, name))]
         skipped = [name for name in listed if not os.path.exists(os.path.join(folder, name))]
         if not targets:
-            problems.append(f"no file of the manifest was found in {folder}")
-            print(f"FAILED  no file listed in the manifest is in {folder}: save the files beside the manifest "
-                  "or name them after the public key", file=sys.stderr)
+            raise Stop(FAILED, f"VERIFICATION FAILED: no file listed in the manifest is in {folder}: save the "
+                               "files beside the manifest, or name them after the public key.")
     for name, path in targets:
         entry = listed.get(name)
         if entry is None:
