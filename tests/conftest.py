@@ -139,3 +139,13 @@ def ensure_initial_data() -> None:
         Criterion.objects.bulk_create(Criterion(criteria_set=criteria_set, key=key, question=question, position=i)
                                       for i, (key, question) in enumerate(initial.DEFAULT_CRITERIA))
     feeds.create_feeds(apps, None)
+    # Content types and permissions come from post_migrate, which a flush between serialized
+    # tests skips; after some orders of tests they are missing (guardian's grants need them).
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)

@@ -15,6 +15,7 @@ from core.inputs import whole_number
 from curation import permissions
 from curation.models import Feed, Release, SigningKey
 from curation.releases import services, storage
+from curation.releases.exports import manifest_name, signature_name
 from curation.releases.serializers import PublishInput, ReleaseOutput
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
@@ -131,7 +132,7 @@ class ManifestView(APIView):
         body = bytes(release.manifest)
         response = HttpResponse(body, content_type="application/json")
         response["ETag"] = f'"{release.manifest_sha256}"'
-        response["Content-Disposition"] = f'attachment; filename="baseline-v{version}.manifest.json"'
+        response["Content-Disposition"] = f'attachment; filename="{manifest_name(version)}"'
         return response
 
 
@@ -142,7 +143,10 @@ class SignatureView(APIView):
     def get(self, request, version: int):
         release = _published(request, version)
         services.download_record(request, release, "signature")
-        return Response({"algorithm": "ed25519", "key_id": release.key_id, "signature": release.signature})
+        response = Response({"algorithm": "ed25519", "key_id": release.key_id, "signature": release.signature})
+        # The same JSON body; a browser saves it as a file beside the manifest rather than showing it.
+        response["Content-Disposition"] = f'attachment; filename="{signature_name(version)}"'
+        return response
 
 
 class DeltaView(APIView):

@@ -72,6 +72,16 @@ FILES: tuple[FileSpec, ...] = tuple(
 _BY_FORMAT = {spec.format: spec for spec in FILES}
 
 
+def manifest_name(version: int) -> str:
+    """What a browser saves the manifest as (it is no file of the manifest's own list)."""
+    return f"baseline-v{version}.manifest.json"
+
+
+def signature_name(version: int) -> str:
+    """What a browser saves the signature JSON as, beside the manifest."""
+    return f"baseline-v{version}.signature.json"
+
+
 def file_spec(format: str) -> FileSpec:
     try:
         return _BY_FORMAT[format]

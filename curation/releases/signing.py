@@ -56,6 +56,13 @@ def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
+def fingerprint(public_key_b64: str) -> str:
+    """The whole SHA-256 of the raw public key in groups of four hex digits, to read out over the
+    phone; `key_id` is its first 16 digits. static/baseline-verify.py prints the same."""
+    digest = hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()
+    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
 def public_raw(private_key: Ed25519PrivateKey) -> bytes:
     return private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 

@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.forms import from_body, page_of
 from curation import permissions
 from curation.models import Feed, Release, SigningKey
-from curation.releases import selectors, services
+from curation.releases import exports, selectors, services, signing
 from curation.releases.forms import FeedGrantForm, ReleaseRequestForm
 
 
@@ -34,9 +34,13 @@ def release_list(request):
 def release_detail(request, version: int):
     release = selectors.release_or_404(request.user, version)
     feeds = permissions.entitled_feeds(request.user)
+    keys = [{"key_id": k.key_id, "public_key": k.public_key, "active": k.active,
+             "fingerprint": signing.fingerprint(k.public_key)} for k in SigningKey.objects.all()]
     return render(request, "curation/release_detail.html", {
         "release": release, "files": [f for f in release.files.all() if f.feed in feeds],
-        "keys": SigningKey.objects.all(), "feeds": feeds,
+        "manifest_name": exports.manifest_name(version), "manifest_size": len(release.manifest or b""),
+        "signature_name": exports.signature_name(version),
+        "keys": keys, "signed_by": next((k for k in keys if k["key_id"] == release.key_id), None), "feeds": feeds,
         # The curators' note is for curators (as in the API): partners see the files and the keys.
         "sees_internals": permissions.may_see_release_internals(request.user),
     })
