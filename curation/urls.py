@@ -14,6 +14,7 @@ urlpatterns = [
     path("submissions/<uuid:item_id>/withdraw/", submission_views.submission_withdraw, name="submission-withdraw"),
     path("submissions/<uuid:item_id>/retract/", submission_views.item_retract, name="submission-retract"),
     path("reviews/", review_views.review_queue, name="review-queue"),
+    path("reviews/mine/", review_views.review_history, name="review-history"),
     path("reviews/<uuid:item_id>/", review_views.review_item, name="review-item"),
     path("reviews/<uuid:item_id>/recuse/", review_views.review_recuse, name="review-recuse"),
     path("notices/", notice_views.notice_list, name="notices"),

@@ -29,6 +29,7 @@ LINKS: tuple[Link, ...] = (
     Link("Submissions", "submission-list", curation_rules.may_list_submissions),
     Link("Held", "held-list", curation_rules.may_decide_held),
     Link("Review queue", "review-queue", curation_rules.may_review),
+    Link("My reviews", "review-history", curation_rules.may_review),
     Link("Releases", "release-list", curation_rules.may_see_releases),
     Link("Reviewers", "reviewer-roster", account_rules.may_see_reviewer_roster),
     Link("Criteria", "criteria-admin", curation_rules.may_publish_criteria),

@@ -255,10 +255,13 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "POST missing": page_row(403, curator=404, body={"reason": "checked again"}, unchanged=True),
     } for action in ("sign-off", "refuse")},
     "reviews/": {"GET": page_row(403, reviewers=200)},
+    "reviews/mine/": {"GET": page_row(403, reviewers=200)},
+    # An item the reviewer already reviewed shows what they recorded (200; 409 to a resend); one
+    # they never judged and cannot review is 404.
     "reviews/<uuid:item_id>/": {
-        "GET pending": page_row(403, reviewer=200, pending_reviewer=404, same_org_reviewer=404),
-        "GET approved": page_row(403, reviewers=404),
-        "POST pending": page_row(403, reviewer=400, pending_reviewer=404, same_org_reviewer=404, body={},
+        "GET pending": page_row(403, reviewer=200, pending_reviewer=200, same_org_reviewer=404),
+        "GET approved": page_row(403, reviewer=200, pending_reviewer=404, same_org_reviewer=404),
+        "POST pending": page_row(403, reviewer=400, pending_reviewer=409, same_org_reviewer=404, body={},
                                  unchanged=True),
     },
     "reviews/<uuid:item_id>/recuse/": {

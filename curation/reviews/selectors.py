@@ -9,7 +9,7 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.permissions import allows
 from curation import permissions
-from curation.models import Review, Submission
+from curation.models import Recusal, Review, Submission
 from curation.submissions.selectors import with_details
 
 
@@ -29,6 +29,35 @@ def review_item_or_404(user, item_id) -> Submission:
     if item is None:
         raise Http404
     return item
+
+
+def queued_item(user, item_id) -> Submission | None:
+    """The item if it is in the reviewer's queue now (403 for anyone but a reviewer)."""
+    if not allows(user, permissions.may_review):
+        raise PermissionDenied
+    return with_details(review_queue_for(user)).filter(pk=item_id).first()
+
+
+def own_judgement(user, item_id) -> Review | Recusal | None:
+    """The reviewer's own review of the item, or their recusal from it: what they did, never what
+    anyone else did (blind review), and nothing about the item's state."""
+    review = (Review.objects.filter(reviewer=user, submission_id=item_id)
+              .select_related("submission__criteria_set").first())
+    if review is not None:
+        return review
+    return Recusal.objects.filter(reviewer=user, submission_id=item_id).select_related("submission").first()
+
+
+def reviews_by(user) -> QuerySet[Review]:
+    """The reviewer's own reviews, newest first (the "My reviews" history)."""
+    return (Review.objects.filter(reviewer=user).select_related("submission__criteria_set")
+            .order_by("-created_at", "-id"))
+
+
+def answered_no(review: Review) -> list[str]:
+    """The questions of the criteria the review answered "no", in the criteria set's order."""
+    criteria = review.submission.criteria_set.criteria.order_by("position")
+    return [c.question for c in criteria if review.answers.get(c.key) is False]
 
 
 def digest_recipients_for(item: Submission) -> QuerySet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from accounts.models import RoleRequest
 from core.errors import DomainError
 from core.forms import from_body, page_of
 from curation import permissions
-from curation.models import Recusal
+from curation.models import Recusal, Review
 from curation.reviews import criteria as criteria_services
 from curation.reviews import selectors, services
 from curation.reviews.forms import CriteriaForm, RecuseForm, ReviewForm
@@ -41,9 +42,29 @@ def _next_in_queue(request):
     return redirect("review-item", item_id=following.pk)
 
 
+def _reviewed(request, item_id, *, status: int = 200):
+    """What the reviewer recorded for an item no longer in their queue ("you reviewed this on …"),
+    or 404 when they never reviewed nor recused it."""
+    judgement = selectors.own_judgement(request.user, item_id)
+    if judgement is None:
+        raise Http404
+    review = judgement if isinstance(judgement, Review) else None
+    return render(request, "curation/review_done.html", {
+        "judgement": judgement, "review": review, "item": judgement.submission,
+        "answered_no": selectors.answered_no(review) if review else [],
+        "queue_size": selectors.review_queue_for(request.user).count(),
+        "next_item": selectors.review_queue_for(request.user).first(),
+    }, status=status)
+
+
 @login_required
 def review_item(request, item_id):
-    item = selectors.review_item_or_404(request.user, item_id)
+    item = selectors.queued_item(request.user, item_id)
+    if item is None:  # reviewed or recused already (Back, a second tab, a resend), or not theirs
+        if request.method == "POST":
+            messages.error(request, "You have already reviewed this item; your first review stands.")
+            return _reviewed(request, item_id, status=409)
+        return _reviewed(request, item_id)
     criteria = list(item.criteria_set.criteria.order_by("position"))
     form = ReviewForm(criteria=criteria)
     errors: dict[str, list[str]] = {}
@@ -53,17 +74,24 @@ def review_item(request, item_id):
             errors = form.error_lists()
         else:
             try:
-                services.review_record(actor=request.user, item=item, answers=form.answers(),
-                                       comment=form.cleaned_data["comment"])
+                review = services.review_record(actor=request.user, item=item, answers=form.answers(),
+                                                comment=form.cleaned_data["comment"])
             except DomainError as exc:
                 messages.error(request, exc.message)
                 return redirect("review-queue")
-            messages.success(request, "Review recorded.")
-            return _next_in_queue(request)
+            messages.success(request, f"Review recorded: {review.get_verdict_display().lower()}.")
+            return redirect("review-item", item_id=item.pk)  # the receipt, before moving on
     return render(request, "curation/review_item.html", {
         "item": item, "criteria": criteria, "errors": errors, "posted": form.data,
         "reasons": Recusal.Reason.choices, "queue_size": selectors.review_queue_for(request.user).count(),
     }, status=400 if errors else 200)
+
+
+@login_required
+def review_history(request):
+    _reviewer_required(request)
+    page = page_of(request, selectors.reviews_by(request.user), 50)
+    return render(request, "curation/review_history.html", {"page": page})
 
 
 @login_required

@@ -44,14 +44,14 @@ def concrete_paths(item_id: str) -> list[str]:
 PEOPLE_PAGES = {"/reviewers/", "/users/", "/tokens/", "/django-admin/accounts/user/", "/audit/", "/audit/export.csv"}
 
 
-def leaks(text: str, other_reviewers: list[str]) -> list[str]:
+def leaks(text: str, other_reviewers: list[str], *, verdict_words: bool = True) -> list[str]:
     found = []
     if SECRET in text:
         found.append("a review comment")
     for name in other_reviewers:
         if re.search(rf"\b{re.escape(name)}\b", text):
             found.append(f"reviewer {name}")
-    for word in ("agree", "disagree", "verdict", "Meets the criteria", "agreement"):
+    for word in ("agree", "disagree", "verdict", "Meets the criteria", "agreement") if verdict_words else ():
         if re.search(rf"\b{word}", text, flags=re.IGNORECASE):
             found.append(f"the word {word!r}")
     if re.search(r"\b[12] (review|vote|agreement)s?\b", text, flags=re.IGNORECASE):
@@ -62,12 +62,16 @@ def leaks(text: str, other_reviewers: list[str]) -> list[str]:
 def test_nothing_reveals_the_reviews_of_a_pending_item(personas, client, api):
     item = make_item(personas.investigator)
     r1, r2 = personas.reviewers[0], personas.reviewers[1]
-    review_record(actor=r1, item=item, answers=dict(YES), comment=SECRET)
-    review_record(actor=r2, item=item, answers=dict(YES), comment=SECRET)
+    comments = {r1: f"{SECRET} one", r2: f"{SECRET} two"}
+    review_record(actor=r1, item=item, answers=dict(YES), comment=comments[r1])
+    review_record(actor=r2, item=item, answers=dict(YES), comment=comments[r2])
     review_recuse(actor=personas.reviewers[2], item=item, reason="conflict_of_interest")
     item.refresh_from_db()
     assert item.status == "pending"
     paths = concrete_paths(str(item.pk))
+    # A reviewer's own receipt and history show what they themselves recorded (issue 12): their own
+    # verdict and comment, and nothing of anyone else's review.
+    own_pages = {f"/reviews/{item.pk}/", "/reviews/mine/"}
     assert f"/api/v1/submissions/{item.pk}/reviews/" in paths and f"/reviews/{item.pk}/" in paths
     viewers = [r1, r2, personas.reviewers[2], personas.reviewers[3], personas.curator, personas.admin,
                personas.investigator, personas.colleague]
@@ -77,14 +81,19 @@ def test_nothing_reveals_the_reviews_of_a_pending_item(personas, client, api):
         client.force_login(viewer)
         token_client = api(viewer)
         for path in paths:
-            for response in (client.get(path), token_client.get(path, HTTP_ACCEPT="application/json")):
+            for session, response in ((True, client.get(path)),
+                                      (False, token_client.get(path, HTTP_ACCEPT="application/json"))):
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 text = body.decode(errors="replace") + str(dict(response.headers))
                 if path.startswith("/api/v1/schema") or path.startswith("/api/v1/docs") or path.startswith(
                     "/api/v1/redoc"
                 ):
                     continue  # the schema describes the review fields; it holds no data
-                for leak in leaks(text, [] if path in PEOPLE_PAGES else others):
+                own = viewer in comments and path in own_pages
+                if own and session and path != "/reviews/mine/":  # the history shows no comments
+                    assert comments[viewer] in text, f"{viewer.username} does not see their own review on {path}"
+                    text = text.replace(comments[viewer], "")
+                for leak in leaks(text, [] if path in PEOPLE_PAGES else others, verdict_words=not own):
                     problems.append(f"{viewer.username} GET {path} ({response.status_code}): {leak}")
     assert not problems, "\n".join(problems)
 

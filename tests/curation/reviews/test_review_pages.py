@@ -44,13 +44,31 @@ def test_reviewing_in_the_browser_leads_to_the_next_item(personas, client):
     first = make_item(personas.investigator)
     second = make_item(personas.investigator)
     client.force_login(personas.reviewer)
-    response = client.post(f"/reviews/{first.pk}/", {**ALL_YES, "comment": "ok"})
-    assert response.status_code == 302 and response["Location"] == f"/reviews/{second.pk}/"
+    response = client.post(f"/reviews/{first.pk}/", {**ALL_YES, "comment": "ok"}, follow=True)
+    # The receipt first: what was recorded, then the way on to the next item.
+    assert response.redirect_chain == [(f"/reviews/{first.pk}/", 302)]
+    page = response.content.decode()
+    assert "Review recorded: meets the criteria." in page and "You reviewed this on" in page
+    assert "Recorded verdict: <strong id=\"recorded-verdict\">Meets the criteria</strong>" in page
+    assert f'id="next-item" href="/reviews/{second.pk}/"' in page and "1 item waiting" in page
     review = Review.objects.get(submission=first)
     assert (review.verdict, review.comment) == ("agree", "ok")
-    response = client.post(f"/reviews/{second.pk}/", {**ALL_YES, "under_13": "no"})
-    assert response["Location"] == "/reviews/"
+    page = client.post(f"/reviews/{second.pk}/", {**ALL_YES, "under_13": "no"}, follow=True).content.decode()
     assert Review.objects.get(submission=second).verdict == "disagree"
+    assert "Does not meet the criteria" in page and "Your queue is empty" in page
+    question = second.criteria_set.criteria.get(key="under_13").question
+    assert page.count("<li>") >= 1 and f"<li>{question}</li>".replace("'", "&#x27;") in page
+    real_child = second.criteria_set.criteria.get(key="real_child").question
+    assert f"<li>{real_child}</li>".replace("'", "&#x27;") not in page
+
+
+def test_the_review_form_says_one_no_rejects_and_loads_its_question(personas, client):
+    item = make_item(personas.investigator, external_reference="ICSE-REF-7")
+    client.force_login(personas.reviewer)
+    page = client.get(f"/reviews/{item.pk}/").content.decode()
+    assert 'One "no" rejects the item for everyone.' in page
+    assert '<script src="/static/js/review.js" defer></script>' in page
+    assert 'class="review-ref"' in page and "ICSE-REF-7" in page.split('class="review-ref"')[1].split("</p>")[0]
 
 
 def test_every_criterion_must_be_answered(personas, client):
@@ -67,7 +85,8 @@ def test_recusing_in_the_browser(personas, client):
     client.force_login(personas.reviewer)
     response = client.post(f"/reviews/{item.pk}/recuse/", {"reason": "cannot_access_material"})
     assert response.status_code == 302
-    assert client.get(f"/reviews/{item.pk}/").status_code == 404
+    page = client.get(f"/reviews/{item.pk}/").content.decode()
+    assert "You recused yourself on" in page and "cannot access the material" in page
 
 
 @pytest.mark.parametrize("user", ["investigator", "curator", "partner", "admin"])
@@ -75,14 +94,48 @@ def test_review_pages_are_for_reviewers(personas, client, user):
     item = make_item(personas.investigator)
     client.force_login(getattr(personas, user))
     assert client.get("/reviews/").status_code == 403
+    assert client.get("/reviews/mine/").status_code == 403
     assert client.get(f"/reviews/{item.pk}/").status_code == 403
 
 
 def test_an_item_already_reviewed_is_not_offered_again(personas, client):
-    item = agree(make_item(personas.investigator), personas.reviewer)
+    """Back to a reviewed item (or a second tab) shows what was recorded; a resend changes nothing."""
+    item = agree(make_item(personas.investigator), personas.reviewer, comment="first look")
     client.force_login(personas.reviewer)
-    assert client.get(f"/reviews/{item.pk}/").status_code == 404
-    assert client.post(f"/reviews/{item.pk}/", ALL_YES).status_code == 404
+    response = client.get(f"/reviews/{item.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "You reviewed this on" in page and "first look" in page
+    assert 'type="radio"' not in page
+    response = client.post(f"/reviews/{item.pk}/", {**ALL_YES, "under_13": "no"})
+    assert response.status_code == 409
+    assert "You have already reviewed this item; your first review stands." in response.content.decode()
+    assert list(Review.objects.filter(submission=item).values_list("verdict", "comment")) == [("agree", "first look")]
+
+
+def test_the_receipt_is_only_for_ones_own_review(personas, client):
+    """Another reviewer's review of an item does not give anyone else its receipt; the item stays in
+    their queue as before (own-organisation items stay 404: tests/test_access_matrix.py)."""
+    item = agree(make_item(personas.investigator), personas.reviewers[1], comment="theirs")
+    client.force_login(personas.reviewer)
+    page = client.get(f"/reviews/{item.pk}/").content.decode()
+    assert 'type="radio"' in page and "You reviewed this on" not in page and "theirs" not in page
+
+
+def test_my_reviews_lists_only_my_own_reviews_newest_first(personas, client):
+    me, other = personas.reviewers[0], personas.reviewers[1]
+    older = agree(make_item(personas.investigator, external_reference="ICSE-OLD"), me)
+    newer = make_item(personas.investigator, external_reference="ICSE-NEW")
+    agree(newer, other, comment="not mine")
+    client.force_login(me)
+    client.post(f"/reviews/{newer.pk}/", {**ALL_YES, "sexual_abuse": "no"})
+    page = client.get("/reviews/mine/").content.decode()
+    rows = page.split('id="my-reviews"')[1]
+    assert rows.index("ICSE-NEW") < rows.index("ICSE-OLD")
+    assert "Does not meet the criteria" in rows and "Meets the criteria" in rows
+    assert "not mine" not in page and other.username not in rows
+    assert f'href="/reviews/{older.pk}/"' in rows
+    client.force_login(other)
+    assert "ICSE-OLD" not in client.get("/reviews/mine/").content.decode()
 
 
 def test_curators_see_reviews_and_history_once_decided(personas, client):
