@@ -247,3 +247,13 @@ def test_from_checksum_line_keeps_anything_else_as_it_is():
     assert from_checksum_line("sha256", f"{sha256}  ") == f"{sha256}  "  # no file name: normalise trims
     assert from_checksum_line("md5", "MD5 (x) = zz") == "MD5 (x) = zz"
     assert from_checksum_line("photodna", f"{sha256}  x") == f"{sha256}  x"
+
+
+# --- 5. withdrawing asks first (static/js/baseline.js reads data-confirm) -------------------------
+
+def test_the_withdraw_forms_ask_for_confirmation(personas, client):
+    pending = make_item(personas.investigator)
+    client.force_login(personas.investigator)
+    page = shown(client.get(f"/submissions/{pending.pk}/"))
+    assert re.search(rf'<form method="post" action="/submissions/{pending.pk}/withdraw/" class="card" '
+                     r'data-confirm="Withdraw this item\?', page)
