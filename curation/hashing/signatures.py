@@ -174,6 +174,15 @@ def from_checksum_line(algorithm: str, text: str) -> str:
     return found["hash"]
 
 
+def checksum_line_algorithm(text: str) -> str | None:
+    """Which of md5sum, sha1sum and sha256sum printed this line (by the hash's length), if any:
+    so that a line pasted into another algorithm's box can be pointed to the right one."""
+    for algorithm in CRYPTOGRAPHIC:
+        if from_checksum_line(algorithm, text) != text:
+            return algorithm
+    return None
+
+
 def get(name: str) -> Algorithm:
     try:
         return ALGORITHMS[name]

@@ -42,7 +42,7 @@ def _render_submit(request, form: dict, errors: dict | None = None, hashed: bool
     return render(request, "curation/submit.html", context, status=status)
 
 
-def _form_errors(exc: DomainError, used: list[str]) -> dict:
+def _form_errors(exc: DomainError, used: list[str], typed: dict) -> dict:
     """Service errors keyed by form field (a signature row's errors go to its algorithm's input)."""
     errors: dict[str, list[str]] = {}
     for name, value in exc.extra.get("errors", {"form": [exc.message]}).items():
@@ -52,6 +52,12 @@ def _form_errors(exc: DomainError, used: list[str]) -> dict:
                     errors.setdefault(f"sig_{algorithm}", []).extend(messages_)
         else:
             errors.setdefault(name, []).extend(value)
+    for algorithm in signatures.CRYPTOGRAPHIC:  # a line of another tool's output in this box
+        pasted = signatures.checksum_line_algorithm(typed.get(f"sig_{algorithm}", ""))
+        if f"sig_{algorithm}" in errors and pasted not in (None, algorithm):
+            label = signatures.ALGORITHMS[pasted].label
+            errors[f"sig_{algorithm}"].append(f"This is a line of {pasted}sum output, a {label} value: "
+                                              f"paste it in the {label} box.")
     return errors
 
 
@@ -96,7 +102,7 @@ def submission_create(request):
             clash = _duplicate(request, exc, form)
             return _render_submit(request, form.values(), {clash["field"]: [clash["message"]]}, status=409,
                                   duplicate=clash)
-        return _render_submit(request, form.values(), _form_errors(exc, used), status=400)
+        return _render_submit(request, form.values(), _form_errors(exc, used, form.values()), status=400)
     if created.status == Submission.Status.HELD:
         messages.warning(request, "Submitted and held: a signature is in a rejected item, so a curator decides "
                                   "whether it goes to review.")

@@ -241,6 +241,16 @@ def test_junk_or_a_line_of_another_kind_still_gets_a_clear_error(personas, clien
     assert not Submission.objects.exists()
 
 
+def test_a_line_pasted_into_another_algorithms_box_is_pointed_to_the_right_box(personas, client):
+    client.force_login(personas.investigator)
+    response = client.post("/submit/", submit(sig_md5=f"{fake('sha256')}  photo.jpg"))
+    assert response.status_code == 400
+    page = shown(response)
+    assert "md5: expected 32 hexadecimal characters" in page
+    assert "This is a line of sha256sum output, a SHA-256 value: paste it in the SHA-256 box." in page
+    assert not Submission.objects.exists()
+
+
 def test_from_checksum_line_keeps_anything_else_as_it_is():
     sha256 = fake("sha256")
     assert from_checksum_line("sha256", sha256) == sha256
