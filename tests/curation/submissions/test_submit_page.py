@@ -15,6 +15,7 @@ from accounts.models import Role
 from curation.hashing.signatures import from_checksum_line
 from curation.models import Submission
 from tests.curation.helpers import TESTDATA, approved_item, fake, make_item
+from tests.curation.submissions.test_held import rejected_item, resubmit
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +268,8 @@ def test_the_withdraw_forms_ask_for_confirmation(personas, client):
     page = shown(client.get(f"/submissions/{pending.pk}/"))
     assert re.search(rf'<form method="post" action="/submissions/{pending.pk}/withdraw/" class="card" '
                      r'data-confirm="Withdraw this item\?', page)
+    held = resubmit(personas.investigator, rejected_item(personas))
+    assert held.status == Submission.Status.HELD
+    page = shown(client.get(f"/submissions/{held.pk}/"))
+    assert re.search(rf'<form method="post" action="/submissions/{held.pk}/withdraw/" class="card" '
+                     r'data-confirm="Withdraw this held item\?', page)
