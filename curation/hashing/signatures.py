@@ -148,6 +148,41 @@ ALGORITHMS: dict[str, Algorithm] = {
 CRYPTOGRAPHIC = ("md5", "sha1", "sha256")
 
 
+# What md5sum, sha1sum and sha256sum print for a file: the hash, a space, then a space (text mode)
+# or "*" (binary mode) and the file name; a leading backslash marks a name with escaped characters.
+# One space alone (as some tools write) is taken too. BSD tools (`md5`, `shasum --tag`) print
+# `SHA256 (name) = hash`.
+_CHECKSUM_LINE = re.compile(r"\\?(?P<hash>[0-9A-Fa-f]+)(?: \*| {1,2}).+")
+_BSD_CHECKSUM_LINE = re.compile(r"(?P<tag>MD5|SHA1|SHA256) \(.*\) = (?P<hash>[0-9A-Fa-f]+)")
+_BSD_TAGS = {"md5": "MD5", "sha1": "SHA1", "sha256": "SHA256"}
+_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
+
+
+def from_checksum_line(algorithm: str, text: str) -> str:
+    """The hash of one pasted line of `md5sum`/`sha1sum`/`sha256sum` output (`<hash>  <file name>`,
+    `<hash> *<file name>`, or BSD's `SHA256 (<file name>) = <hash>`), the file name dropped.
+    Anything else, a hash of another length included, comes back unchanged, so that `normalise`
+    explains what is wrong with it as typed."""
+    if algorithm not in CRYPTOGRAPHIC or not isinstance(text, str):
+        return text
+    line = text.strip()
+    found = _CHECKSUM_LINE.fullmatch(line) or _BSD_CHECKSUM_LINE.fullmatch(line)
+    if found is None or "\n" in line or len(found["hash"]) != _HEX_LENGTHS[algorithm]:
+        return text
+    if "tag" in found.groupdict() and found["tag"] != _BSD_TAGS[algorithm]:
+        return text
+    return found["hash"]
+
+
+def checksum_line_algorithm(text: str) -> str | None:
+    """Which of md5sum, sha1sum and sha256sum printed this line (by the hash's length), if any:
+    so that a line pasted into another algorithm's box can be pointed to the right one."""
+    for algorithm in CRYPTOGRAPHIC:
+        if from_checksum_line(algorithm, text) != text:
+            return algorithm
+    return None
+
+
 def get(name: str) -> Algorithm:
     try:
         return ALGORITHMS[name]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from core.inputs import whole_number
-from curation.hashing.signatures import ALGORITHMS
+from curation.hashing.signatures import ALGORITHMS, CRYPTOGRAPHIC, from_checksum_line
 from curation.models import Submission
 from curation.submissions.services import ItemInput
 
@@ -39,6 +39,14 @@ class SubmitForm(forms.Form):
         for algorithm in ALGORITHMS:
             self.fields[f"sig_{algorithm}"] = _text()
 
+    def clean(self) -> dict:
+        """A pasted line of `sha256sum` (md5sum, sha1sum) output keeps its hash, not the file name."""
+        data = super().clean()
+        for algorithm in CRYPTOGRAPHIC:
+            name = f"sig_{algorithm}"
+            data[name] = from_checksum_line(algorithm, data.get(name, ""))
+        return data
+
     @staticmethod
     def blank() -> dict[str, str]:
         """The values of an empty submit form (as the template shows them)."""
@@ -50,6 +58,8 @@ class SubmitForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in self.blank()}
 
     def wants_hashing(self) -> bool:
+        """"Compute signatures", or any send with a file chosen: a file's values are shown for
+        confirmation before anything is submitted."""
         return self.cleaned_data.get("action") == "hash" or self.cleaned_data.get("file") is not None
 
     def used_algorithms(self) -> list[str]:

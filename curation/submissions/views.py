@@ -18,16 +18,31 @@ from curation.reviews.selectors import reviews_of
 from curation.submissions import selectors, services
 from curation.submissions.forms import RetractForm, SubmissionFilterForm, SubmitForm
 
+# The submit page's inputs in page order, so that its error summary lists problems as they appear;
+# "signatures" (none given) links to the first signature input, "form" to nothing.
+_ERROR_FIELDS = ["file", "media_type", "signatures", *(f"sig_{a}" for a in signatures.ALGORITHMS), "pdq_quality",
+                 "external_reference", "note", "reason", "series", "form"]
+_FIELD_IDS = {"signatures": f"id_sig_{next(iter(signatures.ALGORITHMS))}", "form": ""}
 
-def _render_submit(request, form: dict, errors: dict | None = None, hashed: bool = False, status: int = 200):
+
+def error_summary(errors: dict) -> list[tuple[str, str]]:
+    """(input id, message) pairs for templates/_error_summary.html, in page order."""
+    keys = sorted(errors, key=lambda k: _ERROR_FIELDS.index(k) if k in _ERROR_FIELDS else len(_ERROR_FIELDS))
+    return [(_FIELD_IDS.get(key, f"id_{key}"), message) for key in keys for message in errors[key]]
+
+
+def _render_submit(request, form: dict, errors: dict | None = None, hashed: bool = False, status: int = 200,
+                   duplicate: dict | None = None):
+    errors = errors or {}
     context = {
-        "form": form, "errors": errors or {}, "hashed": hashed, "media_types": MediaType.choices,
+        "form": form, "errors": errors, "error_summary": error_summary(errors), "hashed": hashed,
+        "duplicate": duplicate, "media_types": MediaType.choices,
         "algorithms": list(signatures.ALGORITHMS.values()), "max_mb": max_upload_bytes() // 2**20,
     }
     return render(request, "curation/submit.html", context, status=status)
 
 
-def _form_errors(exc: DomainError, used: list[str]) -> dict:
+def _form_errors(exc: DomainError, used: list[str], typed: dict) -> dict:
     """Service errors keyed by form field (a signature row's errors go to its algorithm's input)."""
     errors: dict[str, list[str]] = {}
     for name, value in exc.extra.get("errors", {"form": [exc.message]}).items():
@@ -36,8 +51,37 @@ def _form_errors(exc: DomainError, used: list[str]) -> dict:
                 for messages_ in row.values():
                     errors.setdefault(f"sig_{algorithm}", []).extend(messages_)
         else:
-            errors.setdefault(name if name != "signatures" else "form", []).extend(value)
+            errors.setdefault(name, []).extend(value)
+    for algorithm in signatures.CRYPTOGRAPHIC:  # a line of another tool's output in this box
+        pasted = signatures.checksum_line_algorithm(typed.get(f"sig_{algorithm}", ""))
+        if f"sig_{algorithm}" in errors and pasted not in (None, algorithm):
+            label = signatures.ALGORITHMS[pasted].label
+            errors[f"sig_{algorithm}"].append(f"This is a line of {pasted}sum output, a {label} value: "
+                                              f"paste it in the {label} box.")
     return errors
+
+
+_ALREADY = {
+    Submission.Status.APPROVED: "an approved item: it is on the list already",
+    Submission.Status.PENDING: "a pending item: it is waiting for review",
+    Submission.Status.HELD: "a held item: a curator decides whether it goes to review",
+}
+
+
+def _duplicate(request, exc: DomainError, form: SubmitForm) -> dict:
+    """What the page says about a clash: the signature (algorithm and value) and the existing item,
+    linked only when the user may open it (the visibility rule); otherwise neither its id nor
+    anything else about it, beyond the status the API also tells."""
+    algorithm, existing = exc.extra["algorithm"], exc.extra["existing_item"]
+    value = signatures.normalise(algorithm, form.cleaned_data.get(f"sig_{algorithm}", ""))
+    shown = value if len(value) <= 64 else value[:64] + "…"
+    item = selectors.submission_for(request.user, existing["id"])
+    where = _ALREADY.get(existing["status"], f"an item ({existing['status']})")
+    if item is None:
+        where += " (submitted by another organisation, so it is not shown to you)"
+    message = (f"The {signatures.ALGORITHMS[algorithm].label} signature {shown} is already in {where}. "
+               "Nothing was submitted.")
+    return {"field": f"sig_{algorithm}", "message": message, "item": item}
 
 
 @login_required
@@ -55,10 +99,10 @@ def submission_create(request):
         created = services.submission_create(actor=request.user, item=item)
     except DomainError as exc:
         if exc.code == "duplicate":
-            errors = {"form": [f"{exc.message} Nothing was submitted."]}
-        else:
-            errors = _form_errors(exc, used)
-        return _render_submit(request, form.values(), errors, status=409 if exc.code == "duplicate" else 400)
+            clash = _duplicate(request, exc, form)
+            return _render_submit(request, form.values(), {clash["field"]: [clash["message"]]}, status=409,
+                                  duplicate=clash)
+        return _render_submit(request, form.values(), _form_errors(exc, used, form.values()), status=400)
     if created.status == Submission.Status.HELD:
         messages.warning(request, "Submitted and held: a signature is in a rejected item, so a curator decides "
                                   "whether it goes to review.")
@@ -68,7 +112,9 @@ def submission_create(request):
 
 
 def _hash_file(request, submitted: SubmitForm):
-    form = submitted.values() | {"media_type": "image"}
+    """Hash the chosen file and show the page again: everything typed is kept, the computed
+    signatures (and the media type) replace their inputs' values."""
+    form = submitted.values()
     upload = submitted.cleaned_data.get("file")
     if upload_too_large(request):
         return _render_submit(request, form, {"file": [too_large_message()]}, status=413)

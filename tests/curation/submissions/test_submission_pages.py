@@ -53,7 +53,7 @@ def test_a_duplicate_is_explained(personas, client):
     client.post("/submit/", form(sig_md5=md5))
     response = client.post("/submit/", form(sig_md5=md5))
     assert response.status_code == 409
-    assert "already in item" in response.content.decode()
+    assert f"The MD5 signature {md5} is already in a pending item" in response.content.decode()
     assert Submission.objects.count() == 1
 
 
