@@ -38,14 +38,23 @@ def partners():
     return Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
 
 
-def approved_not_yet_released() -> int:
-    """Approved items the next release will add."""
+def pending_changes() -> tuple[int, int]:
+    """(additions, removals) the next release will make, by the snapshot's own rule (approved items
+    are listed): approved items not in the latest published release, and members of that release no
+    longer approved (retracted, expired or otherwise closed since)."""
     latest = Release.objects.filter(status=Release.Status.PUBLISHED).order_by("-version").first()
     approved = Submission.objects.filter(status=Submission.Status.APPROVED)
     if latest is None:
-        return approved.count()
-    listed = ReleaseMember.objects.filter(release=latest).values("submission_id")
-    return approved.exclude(pk__in=listed).count()
+        return approved.count(), 0
+    listed = ReleaseMember.objects.filter(release=latest)
+    additions = approved.exclude(pk__in=listed.values("submission_id")).count()
+    removals = listed.exclude(submission__status=Submission.Status.APPROVED).count()
+    return additions, removals
+
+
+def approved_not_yet_released() -> int:
+    """Approved items the next release will add."""
+    return pending_changes()[0]
 
 
 def feeds_of(organisation) -> set[str]:

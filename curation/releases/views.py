@@ -26,7 +26,7 @@ def release_list(request):
     return render(request, "curation/release_list.html", {
         "page": page, "building": building, "may_publish": permissions.may_publish(request.user),
         "feeds": permissions.entitled_feeds(request.user),
-        "approved_since": selectors.approved_not_yet_released() if permissions.may_publish(request.user) else None,
+        "pending": selectors.pending_changes() if permissions.may_publish(request.user) else None,
     })
 
 

@@ -101,8 +101,8 @@ def test_three_reviewers_from_three_organisations_approve_an_item(people, live_s
         else:
             page.get_by_role("button", name="Record my review").click()
 
-        expect(page.get_by_role("status")).to_contain_text("Review recorded")
-        expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+        expect(page.get_by_role("status")).to_contain_text("Review recorded: meets the criteria.")
+        expect(page.get_by_role("heading", name=re.compile("^You reviewed item"))).to_be_visible()
         expect(page.get_by_text("Your queue is empty.").first).to_be_visible()
         item.refresh_from_db()
         assert item.status == (Submission.Status.APPROVED if number == 2 else Submission.Status.PENDING)
@@ -149,7 +149,7 @@ def test_a_curator_publishes_a_release(people, live_server, personas):
     open_nav(page, "Releases")
     expect(page.get_by_role("heading", name="Baseline releases")).to_be_visible()
     expect(page.get_by_text("No release has been published yet.")).to_be_visible()
-    expect(page.get_by_text("1 approved item not yet listed.")).to_be_visible()
+    expect(page.locator("#pending-changes")).to_have_text(re.compile(r"adds 1 item \(approved.*removes 0 items"))
     assert_controls_labelled(page)
     page.get_by_label("Note (optional)").fill("First release from the browser")
     page.get_by_role("button", name="Publish the next release").click()
@@ -162,7 +162,15 @@ def test_a_curator_publishes_a_release(people, live_server, personas):
     page.reload()
 
     expect(page.get_by_role("heading", name="Publish")).to_be_visible()
-    expect(page.get_by_text("0 approved items not yet listed.")).to_be_visible()
+    expect(page.locator("#pending-changes")).to_have_text(re.compile(r"adds 0 items .*removes 0 items"))
+    # Nothing changed: publishing asks first; cancelled, nothing is requested.
+    from tests.e2e.conftest import confirm_next
+
+    asked = confirm_next(page, "Nothing has changed since the last release", accept=False)
+    page.get_by_role("button", name="Publish the next release").click()
+    expect(page.get_by_role("heading", name="Publish")).to_be_visible()
+    assert asked, "publishing with no change asked nothing"
+    assert Release.objects.count() == 1
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="v1"))
     cells = row.get_by_role("cell")
     expect(cells.nth(1)).to_have_text("published")

@@ -11,7 +11,8 @@ def test_a_curator_publishes_from_the_browser(personas, client, django_capture_o
     approved_item(personas)
     client.force_login(personas.curator)
     page = client.get("/releases/").content.decode()
-    assert "1 approved item not yet listed" in page and "Publish the next release" in page
+    assert "adds <strong>1</strong> item (approved" in page and "Publish the next release" in page
+    assert "data-confirm" not in page  # a change: no question
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post("/releases/publish/", {"note": "first"}, follow=True)
     assert "Release 1 requested" in response.content.decode()
@@ -90,3 +91,25 @@ def test_the_release_note_is_shown_to_curators_only(personas, client):
     assert "OP-ORCHID" not in partner_page and "/api/v1/releases/1/files/csv/" in partner_page
     client.force_login(personas.curator)
     assert "OP-ORCHID" in client.get("/releases/1/").content.decode()
+
+
+def test_the_publish_box_counts_what_the_next_release_adds_and_removes(personas, client):
+    """The counts come from the snapshot's rule, so they match the release that is then built; with
+    nothing to change, publishing asks first."""
+    from curation.submissions.services import item_retract
+
+    kept, retracted = approved_item(personas), approved_item(personas)
+    publish(personas.curator)
+    client.force_login(personas.curator)
+    page = client.get("/releases/").content.decode()
+    assert "adds <strong>0</strong> items" in page and "removes <strong>0</strong> items" in page
+    assert 'data-confirm="Nothing has changed since the last release' in page
+
+    item_retract(actor=personas.curator, item=retracted, reason="another file's hash")
+    approved_item(personas), approved_item(personas)
+    page = client.get("/releases/").content.decode()
+    assert "adds <strong>2</strong> items" in page and "removes <strong>1</strong> item " in page
+    assert "data-confirm" not in page
+    release = publish(personas.curator)
+    assert (release.added, release.removed) == (2, 1)
+    assert kept.pk in set(release.members.values_list("submission_id", flat=True))
