@@ -16,7 +16,15 @@ from accounts.models import Organisation, Role
 from core.actors import SYSTEM
 from curation.models import Release, Submission
 from tests.curation.helpers import TESTDATA, approved_item, make_item, publish
-from tests.e2e.conftest import assert_controls_labelled, authenticator, journey, open_nav, sign_in
+from tests.e2e.conftest import (
+    assert_controls_labelled,
+    authenticator,
+    confirm_next,
+    journey,
+    open_nav,
+    screens,
+    sign_in,
+)
 from tests.factories import OrganisationFactory, UserFactory
 
 SAMPLE = TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg"  # a bridge photograph (ThreatExchange test data)
@@ -163,9 +171,8 @@ def test_a_curator_publishes_a_release(people, live_server, personas):
 
     expect(page.get_by_role("heading", name="Publish")).to_be_visible()
     expect(page.locator("#pending-changes")).to_have_text(re.compile(r"adds 0 items .*removes 0 items"))
+    screens(page, "curator", "releases")
     # Nothing changed: publishing asks first; cancelled, nothing is requested.
-    from tests.e2e.conftest import confirm_next
-
     asked = confirm_next(page, "Nothing has changed since the last release", accept=False)
     page.get_by_role("button", name="Publish the next release").click()
     expect(page.get_by_role("heading", name="Publish")).to_be_visible()
@@ -184,6 +191,13 @@ def test_a_curator_publishes_a_release(people, live_server, personas):
     expect(page.get_by_text(re.compile(r"\+1 / −0 since the start"))).to_be_visible()
     expect(page.get_by_text("First release from the browser")).to_be_visible()
     assert_controls_labelled(page)
+    screens(page, "curator", "release-detail")
+    open_nav(page, "Home")
+    screens(page, "curator", "home")
+    open_nav(page, "Submissions")
+    screens(page, "curator", "submissions")
+    open_nav(page, "Held")
+    screens(page, "curator", "held")
 
 
 @journey
