@@ -194,6 +194,11 @@ class RoleGrantForm(InputForm):
     role = _role()
     reason = _reason("granting a role")
 
+    def clean_role(self) -> str:
+        if not self.cleaned_data["role"]:  # the page's select starts on "Choose…" (no risky default)
+            raise forms.ValidationError("Choose a role to grant.")
+        return self.cleaned_data["role"]
+
 
 class RoleRevokeForm(InputForm):
     role = _role()
@@ -213,6 +218,12 @@ class OrganisationForm(InputForm):
     country = CountryField()
     kind = forms.ChoiceField(choices=Organisation.Kind.choices, required=False, error_messages={
         "invalid_choice": f"Kind must be one of {', '.join(Organisation.Kind.values)}."})
+
+    def clean_country(self) -> str:
+        # The page's select starts on "Choose…"; the edit page's on/off switch posts no fields at all.
+        if not self.cleaned_data["country"] and "active" not in self.data:
+            raise forms.ValidationError("Choose the organisation's country.")
+        return self.cleaned_data["country"]
 
 
 class OrganisationEditForm(OrganisationForm):

@@ -295,3 +295,8 @@ def test_two_administrators_grant_the_reviewer_role(people, live_server, persona
     expect(waiting).to_have_count(1)
     waiting.get_by_role("link", name="Review").click()
     expect(their_page.get_by_text("ICSE-E2E-NEW-REVIEWER").first).to_be_visible()
+
+    # The administrator's main pages at 1280 and 390 px (issue 12 "done when").
+    for name in ("Home", "Users", "Organisations", "Requests", "Reviewers", "Audit log"):
+        open_nav(page, name)
+        screens(page, "administrator", name.lower().replace(" ", "-"))
