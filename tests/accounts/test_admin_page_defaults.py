@@ -11,13 +11,18 @@ from core.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
+def assert_starts_on_choose(page: str, select_id: str, name: str) -> None:
+    """The select is required and starts on an empty "Choose…", the only option selected."""
+    select = re.search(rf'<select id="{select_id}" name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select and " required" in select.group(0), select_id
+    assert select.group(1).startswith('<option value="" selected>Choose…</option>')
+    assert select.group(1).count(" selected") == 1
+
+
 def test_the_grant_form_chooses_no_role_until_one_is_chosen(personas, client):
     client.force_login(personas.admin)
     page = client.get("/users/").content.decode()
-    select = re.search(rf'<select id="grant-role-{personas.outsider.pk}" name="role"[^>]*>(.*?)</select>', page, re.S)
-    assert select and " required" in select.group(0)
-    assert select.group(1).startswith('<option value="" selected>Choose…</option>')
-    assert select.group(1).count(" selected") == 1
+    assert_starts_on_choose(page, f"grant-role-{personas.outsider.pk}", "role")
     before = AuditEntry.objects.count()
     response = client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "", "reason": "new panel"}, follow=True)
     assert response.status_code == 200 and not RoleRequest.objects.exists()
@@ -37,10 +42,7 @@ def test_deactivation_and_one_time_passwords_ask_first(personas, client):
 def test_a_new_organisation_chooses_no_country_until_one_is_chosen(personas, client):
     client.force_login(personas.admin)
     page = client.get("/organisations/").content.decode()
-    select = re.search(r'<select id="id_country" name="country"[^>]*>(.*?)</select>', page, re.S)
-    assert select and " required" in select.group(0)
-    assert select.group(1).startswith('<option value="" selected>Choose…</option>')
-    assert select.group(1).count(" selected") == 1
+    assert_starts_on_choose(page, "id_country", "country")
     response = client.post("/organisations/", {"name": "Nowhere Hotline", "country": "", "kind": "hotline"})
     assert response.status_code == 400 and "Choose the organisation&#x27;s country." in response.content.decode()
     assert not Organisation.objects.filter(name="Nowhere Hotline").exists() and not RoleRequest.objects.exists()
