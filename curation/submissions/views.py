@@ -159,6 +159,8 @@ def submission_detail(request, item_id):
     return render(request, "curation/submission_detail.html", {
         "item": item,
         "reviews": reviews_of(item) if permissions.may_see_reviews(request.user, item) else None,
+        # Answers are shown by their questions (the key is only the criterion's name in the data).
+        "questions": dict(item.criteria_set.criteria.values_list("key", "question")),
         "history": (selectors.status_history(item).select_related("actor")
                     if permissions.may_see_status_history(request.user) else None),
         "may_withdraw": item.status == Submission.Status.PENDING

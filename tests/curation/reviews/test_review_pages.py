@@ -150,6 +150,11 @@ def test_curators_see_reviews_and_history_once_decided(personas, client):
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert 'id="reviews"' in page and "visible later" in page
     assert "Approved: the required agreements were recorded" in page
+    # Answers by their questions, not the criteria's keys.
+    reviews = page.split('id="reviews"')[1].split("</table>")[0]
+    for key, question in item.criteria_set.criteria.values_list("key", "question"):
+        assert question.replace("'", "&#x27;") + " <strong>Yes</strong>" in reviews
+        assert key not in reviews
     item_retract(actor=personas.curator, item=item, reason="hash of another file")
     page = client.get(f"/submissions/{item.pk}/").content.decode()
     assert "Retracted by curator: “hash of another file”" in page
