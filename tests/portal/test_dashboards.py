@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 def test_each_role_sees_its_dashboard(personas, client):
     approved_item(personas)
     make_item(personas.investigator)
-    for user, marker in ((personas.investigator, "Our organisation&#x27;s items by status"),
-                         (personas.reviewer, "reviews this week"),
+    for user, marker in ((personas.investigator, "<strong>2</strong> items from your organisation"),
+                         (personas.reviewer, "<strong>1</strong> review this week"),
                          (personas.curator, "Items approved per week"),
                          (personas.admin, "Active users by role"),
                          (personas.partner, "Download and verify the list")):
