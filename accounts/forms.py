@@ -220,8 +220,7 @@ class OrganisationForm(InputForm):
         "invalid_choice": f"Kind must be one of {', '.join(Organisation.Kind.values)}."})
 
     def clean_country(self) -> str:
-        # The page's select starts on "Choose…"; the edit page's on/off switch posts no fields at all.
-        if not self.cleaned_data["country"] and "active" not in self.data:
+        if not self.cleaned_data["country"]:  # the page's select starts on "Choose…"
             raise forms.ValidationError("Choose the organisation's country.")
         return self.cleaned_data["country"]
 
@@ -231,6 +230,11 @@ class OrganisationEditForm(OrganisationForm):
 
     active = OnOffField(required=False)
     reason = _reason("deactivating an organisation")
+
+    def clean_country(self) -> str:
+        if "active" in self.data:  # the on/off switch posts no fields at all
+            return self.cleaned_data["country"]
+        return super().clean_country()
 
 
 class RoleRequestRefuseForm(InputForm):

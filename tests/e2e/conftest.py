@@ -250,3 +250,13 @@ def confirm_next(page: Page, expected: str | re.Pattern, *, accept: bool = True)
 
     page.once("dialog", answer)
     return asked
+
+
+def start_the_day(people: People, live_server, user, role: str) -> Page:
+    """A role's walk begins: the person (with an authenticator) signs in in their own browser and
+    their home page is taken at both widths. Returns their page."""
+    authenticator(user)
+    page = people(role)
+    sign_in(page, live_server, user)
+    screens(page, role, "home")
+    return page

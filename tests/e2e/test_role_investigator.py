@@ -13,12 +13,11 @@ from curation.models import Submission
 from tests.curation.helpers import TESTDATA, approved_item, fake, make_item
 from tests.e2e.conftest import (
     assert_controls_labelled,
-    authenticator,
     confirm_next,
     journey,
     open_nav,
     screens,
-    sign_in,
+    start_the_day,
 )
 
 SAMPLE = TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg"  # a bridge photograph (ThreatExchange test data)
@@ -48,10 +47,7 @@ def expect_typed_fields_kept(page: Page, reference: str) -> None:
 def test_an_investigator_submits_fixes_hashes_meets_a_duplicate_pastes_and_withdraws(people, live_server, personas):
     colleagues = make_item(personas.colleague, algorithms=("md5", "sha256"), external_reference="ICSE-COLLEAGUE-1")
     approved_item(personas, algorithms=("sha1",), external_reference="ICSE-APPROVED-1")  # a notice, a decided item
-    authenticator(personas.investigator)
-    page = people("investigator")
-    sign_in(page, live_server, personas.investigator)
-    screens(page, "investigator", "home")
+    page = start_the_day(people, live_server, personas.investigator, "investigator")
 
     # A refused form: the error is below the fold; the summary at the top is in view and focused.
     open_nav(page, "Submit")

@@ -14,7 +14,13 @@ from playwright.sync_api import Page, expect
 
 from core.actors import SYSTEM
 from tests.curation.helpers import approved_item, publish
-from tests.e2e.conftest import assert_controls_labelled, authenticator, journey, open_nav, screens, sign_in
+from tests.e2e.conftest import (
+    assert_controls_labelled,
+    journey,
+    open_nav,
+    screens,
+    start_the_day,
+)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -49,10 +55,7 @@ def test_a_partner_verifies_a_download_and_reads_the_verdict_on_a_tampered_file(
         approved_item(personas, algorithms=("md5", "sha1", "sha256", "pdq"))
     publish(personas.curator)
     feed_grant(actor=SYSTEM, organisation=personas.partner.organisation, feed_name="standard")
-    authenticator(personas.partner)
-    page = people("partner")
-    sign_in(page, live_server, personas.partner)
-    screens(page, "partner", "home")
+    page = start_the_day(people, live_server, personas.partner, "partner")
 
     open_nav(page, "Releases")
     expect(page.get_by_role("heading", name="Baseline releases")).to_be_visible()

@@ -13,12 +13,11 @@ from curation.models import Review
 from tests.curation.helpers import make_item
 from tests.e2e.conftest import (
     assert_controls_labelled,
-    authenticator,
     confirm_next,
     journey,
     open_nav,
     screens,
-    sign_in,
+    start_the_day,
 )
 
 
@@ -35,10 +34,7 @@ def test_a_reviewer_confirms_a_no_reads_what_was_recorded_and_goes_back(people, 
     first = make_item(personas.investigator, external_reference="ICSE-FIRST", note="long note\n" * 40)
     second = make_item(personas.investigator, external_reference="ICSE-SECOND")
     reviewer = personas.reviewer
-    authenticator(reviewer)
-    page = people("reviewer")
-    sign_in(page, live_server, reviewer)
-    screens(page, "reviewer", "home")
+    page = start_the_day(people, live_server, reviewer, "reviewer")
 
     open_nav(page, "Review queue")
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
