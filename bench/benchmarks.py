@@ -74,5 +74,11 @@ def bench_images() -> dict:
     return images()
 
 
+def bench_search() -> dict:
+    from bench.search import bench_search as search
+
+    return search()
+
+
 ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large,
-       "images": bench_images}
+       "images": bench_images, "search-1m": bench_search}

@@ -81,9 +81,9 @@ def load_approved(count_items: int, *, offset: int = 0) -> list[str]:
     _copy_rows(Submission._meta.db_table,
                ["id", "status", "media_type", "external_reference", "note", "submitter_id", "organisation_id",
                 "criteria_set_id", "required_agreements", "series", "created_at", "decided_at",
-                "retraction_reason"],
+                "retraction_reason", "hold_reason"],
                ((str(uuid.UUID(int=number)), "approved", _media_type(number), "BENCH", "", user.pk,
-                 user.organisation_id, criteria.pk, 3, "", now, now, "") for number in numbers))
+                 user.organisation_id, criteria.pk, 3, "", now, now, "", "") for number in numbers))
 
     def signatures():
         for number in numbers:

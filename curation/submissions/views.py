@@ -144,13 +144,14 @@ def submission_list(request):
     wanted = form.cleaned_data.get("status") or None
     may_search = permissions.may_search_by_value(request.user)
     value = form.cleaned_data.get("value", "") if may_search else ""
-    items = selectors.submission_list_for(request.user, status=wanted, value=value)
+    search = selectors.value_search(value)
+    items = selectors.submission_list_for(request.user, status=wanted, search=search)
     page = page_of(request, items, 50)
     return render(request, "curation/submission_list.html", {
         "page": page, "status": wanted or "", "statuses": Submission.Status.choices,
         "sees_every_item": permissions.may_see_every_item(request.user), "may_search_by_value": may_search,
-        "value": value,
-    })
+        "value": value, "search": search,
+    }, status=400 if search and search.error else 200)
 
 
 @login_required
