@@ -11,6 +11,15 @@ class ReleaseRequestForm(forms.Form):
     note = forms.CharField(required=False, strip=False)  # the service trims and checks its length
 
 
+class ReleaseListForm(forms.Form):
+    """`?built=N`: the page the build's progress display opens when release N stops building."""
+
+    built = forms.CharField(required=False, strip=False)
+
+    def clean_built(self) -> int | None:
+        return whole_number(self.cleaned_data["built"])
+
+
 class FeedGrantForm(forms.Form):
     """One button of the entitlements table: grant (or revoke) a feed to a partner organisation."""
 

@@ -39,6 +39,7 @@ class ReleaseOutput(serializers.Serializer):
     note = serializers.CharField(required=False, help_text="Curators only.")
     progress = serializers.CharField(required=False, help_text="Curators only: the build step under way.")
     error = serializers.CharField(required=False, help_text="Curators only.")
+    attempts = serializers.IntegerField(required=False, help_text="Curators only: build attempts so far.")
 
     def to_representation(self, release):
         request, feeds = self.context["request"], self.context["feeds"]
@@ -54,7 +55,7 @@ class ReleaseOutput(serializers.Serializer):
             ] if release.status == "published" else [],
         }
         if may_see_release_internals(request.user):
-            data.update(note=release.note, progress=release.progress, error=release.error)
+            data.update(note=release.note, progress=release.progress, error=release.error, attempts=release.attempts)
         return data
 
 

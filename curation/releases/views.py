@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.forms import from_body, page_of
+from core.forms import from_body, from_query, page_of
 from curation import permissions
 from curation.models import Feed, Release, SigningKey
 from curation.releases import exports, selectors, services, signing
-from curation.releases.forms import FeedGrantForm, ReleaseRequestForm
+from curation.releases.forms import FeedGrantForm, ReleaseListForm, ReleaseRequestForm
 
 
 @login_required
@@ -22,11 +22,24 @@ def release_list(request):
         raise PermissionDenied
     items = permissions.releases_visible_to(request.user).prefetch_related("files").order_by("-version")
     page = page_of(request, items, 25)
-    building = items.filter(status=Release.Status.BUILDING).first()
+    # One read for the box and the table, so they cannot disagree (a separate query for the box
+    # could see "building" and the table, read a moment later, "published"). The release being
+    # built is the newest, so on page 1 it is among the rows.
+    page.object_list = list(page.object_list)
+    if page.number == 1:
+        building = next((r for r in page.object_list if r.status == Release.Status.BUILDING), None)
+    else:
+        building = items.filter(status=Release.Status.BUILDING).first()
+    form = from_query(ReleaseListForm, request)
+    built = form.cleaned_data["built"] if form.is_valid() else None
+    outcome = None
+    if built is not None and permissions.may_publish(request.user):
+        outcome = items.filter(version=built).exclude(status=Release.Status.BUILDING).first()
     return render(request, "curation/release_list.html", {
-        "page": page, "building": building, "may_publish": permissions.may_publish(request.user),
+        "page": page, "building": building, "outcome": outcome, "may_publish": permissions.may_publish(request.user),
         "feeds": permissions.entitled_feeds(request.user),
-        "pending": selectors.pending_changes() if permissions.may_publish(request.user) else None,
+        # The counts are the publish box's, which a build in progress replaces.
+        "pending": selectors.pending_changes() if permissions.may_publish(request.user) and not building else None,
     })
 
 

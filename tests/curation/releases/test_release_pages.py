@@ -18,12 +18,15 @@ def test_a_curator_publishes_from_the_browser(personas, client, django_capture_o
     assert "Release 1 requested" in response.content.decode()
     assert len(callbacks) == 1  # the build task is queued after commit
     building = client.get("/releases/").content.decode()
-    assert "Building release 1" in building and 'http-equiv="refresh"' in building
+    assert "Building release 1" in building
+    assert 'data-follow="/api/v1/releases/1/" data-done="/releases/?built=1"' in building
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in building  # only without scripts
+    assert '<script src="/static/js/release-progress.js" defer>' in building
     from curation import tasks
 
     tasks.release_build(Release.objects.get().pk)
     done = client.get("/releases/").content.decode()
-    assert "status-published" in done and 'http-equiv="refresh"' not in done
+    assert "status-published" in done and 'http-equiv="refresh"' not in done and "release-progress.js" not in done
 
 
 def test_a_partner_sees_download_buttons_for_its_feeds_only(personas, client):
@@ -113,3 +116,58 @@ def test_the_publish_box_counts_what_the_next_release_adds_and_removes(personas,
     release = publish(personas.curator)
     assert (release.added, release.removed) == (2, 1)
     assert kept.pk in set(release.members.values_list("submission_id", flat=True))
+
+
+def test_the_page_the_progress_display_opens_says_published_or_failed(personas, client, settings, tmp_path):
+    from curation import tasks
+    from curation.releases.services import release_request
+
+    approved_item(personas)
+    client.force_login(personas.curator)
+    release = release_request(actor=personas.curator)
+    page = client.get("/releases/?built=1").content.decode()
+    assert "Building release 1" in page and "build-outcome" not in page  # still building: nothing to say yet
+    good = settings.STORAGES["exports"]
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the export directory should be")
+    settings.STORAGES = {**settings.STORAGES, "exports": {**good, "OPTIONS": {"location": str(blocker)}}}
+    assert tasks.release_build(release.pk) == "failed"
+    page = client.get("/releases/?built=1").content.decode()
+    assert "Release 1 failed" in page and "Nothing was published. Publishing again retries it" in page
+    assert Release.objects.get().error in page.replace("&#x27;", "'")
+    settings.STORAGES = {**settings.STORAGES, "exports": good}
+    publish(personas.curator)
+    page = client.get("/releases/?built=1").content.decode()
+    assert "Release 1 is published" in page and "1 item (+1 / −0)" in page and 'href="/releases/1/"' in page
+    for odd in ("", "x", "-1", "99", "1.0"):
+        response = client.get("/releases/", {"built": odd})
+        assert response.status_code == 200 and "build-outcome" not in response.content.decode(), odd
+    client.force_login(personas.partner)
+    assert "build-outcome" not in client.get("/releases/?built=1").content.decode()
+
+
+def test_the_publish_box_and_the_table_come_from_one_read(personas, client):
+    """The box said "being built" beside a published row when it and the table were two queries and
+    the build published between them; page 1 reads the releases once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from curation.releases.services import release_request
+
+    publish(personas.curator)
+    release_request(actor=personas.curator)
+    client.force_login(personas.curator)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/releases/").content.decode()
+    reads = [q["sql"] for q in queries if 'FROM "curation_release"' in q["sql"] and "COUNT(" not in q["sql"]]
+    assert len(reads) == 1, reads
+    assert "Building release 2" in page and page.count("status-building") == 1
+
+
+def test_the_api_tells_curators_the_build_attempts(personas, client):
+    from curation.releases.services import release_request
+
+    release_request(actor=personas.curator)
+    client.force_login(personas.curator)
+    body = client.get("/api/v1/releases/1/").json()
+    assert (body["status"], body["attempts"], body["progress"]) == ("building", 0, "")
