@@ -40,5 +40,6 @@ def bench_search() -> dict:
         "whole_value": _timed(lambda: len(list(selectors.items_with_value(sha256)))),
         "prefix_8": _timed(lambda: len(list(selectors.items_with_value(sha256[:8])))),
         "pdq_near_31": _timed(lambda: len(selectors.pdq_near(pdq))),
-        "note": "pdq_near scans every PDQ row; its time grows with their number (at this mix 10M signatures hold 2.25M: about ten times the figure here)",
+        "note": ("pdq_near scans every PDQ row; its time grows with their number (at this mix 10M "
+                 "signatures hold 2.25M: about ten times the figure here)"),
     }

@@ -20,6 +20,7 @@ from curation.releases.forms import FeedGrantForm, ReleaseListForm, ReleaseReque
 def release_list(request):
     if not permissions.may_see_releases(request.user):
         raise PermissionDenied
+    may_publish = permissions.may_publish(request.user)
     items = permissions.releases_visible_to(request.user).prefetch_related("files").order_by("-version")
     page = page_of(request, items, 25)
     # One read for the box and the table, so they cannot disagree (a separate query for the box
@@ -33,13 +34,13 @@ def release_list(request):
     form = from_query(ReleaseListForm, request)
     built = form.cleaned_data["built"] if form.is_valid() else None
     outcome = None
-    if built is not None and permissions.may_publish(request.user):
+    if built is not None and may_publish:
         outcome = items.filter(version=built).exclude(status=Release.Status.BUILDING).first()
     return render(request, "curation/release_list.html", {
-        "page": page, "building": building, "outcome": outcome, "may_publish": permissions.may_publish(request.user),
+        "page": page, "building": building, "outcome": outcome, "may_publish": may_publish,
         "feeds": permissions.entitled_feeds(request.user),
         # The counts are the publish box's, which a build in progress replaces.
-        "pending": selectors.pending_changes() if permissions.may_publish(request.user) and not building else None,
+        "pending": selectors.pending_changes() if may_publish and not building else None,
     })
 
 

@@ -12,7 +12,7 @@ from django.http import Http404
 from core.actions import STATUS_ACTIONS
 from core.models import AuditEntry
 from curation import permissions
-from curation.hashing.signatures import ALGORITHMS, PDQ_MATCH_DISTANCE, value_digest
+from curation.hashing.signatures import ALGORITHMS, PDQ_MATCH_DISTANCE, SignatureError, normalise, value_digest
 from curation.models import Signature, Submission
 
 
@@ -54,10 +54,11 @@ def value_search(value: str) -> ValueSearch | None:
     text = value.strip()
     if not text:
         return None
-    search = ValueSearch(text)
-    if not search.too_short and _is_pdq(text.lower()):
-        return ValueSearch(text, pdq=True, distances=pdq_near(text.lower()))
-    return search
+    try:
+        pdq = normalise("pdq", text)  # the signature rules say whether this is a PDQ hash
+    except SignatureError:
+        return ValueSearch(text)
+    return ValueSearch(text, pdq=True, distances=pdq_near(pdq))
 
 
 def submission_list_for(user, *, status: str | None = None, search: ValueSearch | None = None) -> QuerySet[Submission]:
@@ -115,20 +116,15 @@ def items_with_value(value: str):
             .filter(found).values("submission_id"))
 
 
-def _is_pdq(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
 def pdq_near(pdq_hex: str, max_distance: int = PDQ_MATCH_DISTANCE) -> dict:
     """{item id: distance} of the NEAR_LIMIT items whose PDQ hash is nearest `pdq_hex` within
     `max_distance` (any status), nearest first. PostgreSQL compares in the database (a scan of the
     PDQ rows: `make bench` measures it); SQLite, the development database, in Python."""
-    table = Signature._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT submission_id, d FROM (SELECT submission_id, bit_count(('x' || value)::bit(256) "
-                f"# ('x' || %s)::bit(256)) AS d FROM {table} WHERE algorithm = 'pdq') AS near "
+                "SELECT submission_id, d FROM (SELECT submission_id, bit_count(('x' || value)::bit(256) "
+                "# ('x' || %s)::bit(256)) AS d FROM curation_signature WHERE algorithm = 'pdq') AS near "
                 "WHERE d <= %s ORDER BY d, submission_id LIMIT %s", [pdq_hex, max_distance, NEAR_LIMIT])
             return dict(cursor.fetchall())
     return pdq_near_in_python(pdq_hex, max_distance)
