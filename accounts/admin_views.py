@@ -3,11 +3,14 @@ input comes through accounts/forms.py, the user or organisation through accounts
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import forms, permissions, requests, selectors, services
@@ -29,18 +32,38 @@ def user_list(request):
         "page": page, "roles": Role.choices, "organisations": Organisation.objects.order_by("name"),
         "q": search["q"], "role": search["role"], "org": "" if search["org"] is None else str(search["org"]),
         "with_mfa": selectors.users_with_second_factor(page.object_list),
+        "back": urlencode({k: v for k, v in search.items() if v not in ("", None)}),  # for the user pages
     })
 
 
+@login_required
+def user_detail(request, pk: int):
+    """One user and everything an administrator does to their account: roles granted and revoked,
+    deactivation, a new one-time password, a second-factor reset. The list's search rides along."""
+    target = selectors.user_for_admin_or_404(request.user, pk)
+    return render(request, "accounts/admin_user.html", {
+        "target": target, "grants": target.role_grants.order_by("role"), "roles": Role.choices,
+        "has_mfa": bool(selectors.users_with_second_factor([target])), "self": target == request.user,
+        "back": from_query(forms.BackForm, request).query(),
+    })
+
+
+def _to_user_page(request, user):
+    """Back to the user's page after an action, the list's search still carried."""
+    back = from_body(forms.BackForm, request).query()
+    url = reverse("admin-user", args=[user.pk])
+    return redirect(f"{url}?{urlencode({'back': back})}" if back else url)
+
+
 def _user_action(request, pk: int, action, form_class: type[forms.InputForm] | None = None):
-    """Fetch the user (403/404), read the form, act; a refusal becomes the message on the users page."""
+    """Fetch the user (403/404), read the form, act; a refusal becomes the message on the user's page."""
     user = selectors.user_for_admin_or_404(request.user, pk)
     try:
         data = from_body(form_class, request).cleaned_or_raise() if form_class else {}
         action(user, **data)
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("admin-users")
+    return _to_user_page(request, user)
 
 
 @login_required
@@ -100,11 +123,11 @@ def user_password_issue(request, pk: int):
                                          payload={"user_id": user.pk})
             messages.success(request, f"{REQUEST_SENT} (a one-time password for {user.username}; it is shown "
                                       "to the approver only)")
-            return redirect("admin-users")
+            return _to_user_page(request, user)
         password = services.user_password_issue(actor=request.user, user=user)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("admin-users")
+        return _to_user_page(request, user)
     return render(request, "accounts/admin_password_issued.html", {"target": user, "password": password})
 
 

@@ -11,11 +11,13 @@ into the same DomainError a page already shows.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.http import QueryDict
 
 from accounts.countries import COUNTRIES
 from accounts.models import ApiToken, Organisation, Role, User
@@ -168,6 +170,19 @@ class UserSearchForm(PageForm):
     def clean_role(self) -> str:
         role = self.cleaned_data["role"]
         return role if role in Role.values else ""
+
+
+class BackForm(forms.Form):
+    """The users list's search, carried through a user's page and the actions taken there, so that
+    "Back to users" returns to the list as it was searched. Only the list's own filters survive."""
+
+    back = forms.CharField(required=False, max_length=1000, strip=False)
+
+    def query(self) -> str:
+        if not self.is_valid():
+            return ""
+        values = UserSearchForm(QueryDict(self.cleaned_data["back"])).values()
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
 class OrganisationSearchForm(PageForm):

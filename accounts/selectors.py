@@ -106,3 +106,17 @@ def operator_acts_unacknowledged() -> QuerySet[AuditEntry]:
     """What the operator did from the command line and no second administrator has acknowledged."""
     acknowledged = OperatorActAcknowledgement.objects.values("entry_id")
     return AuditEntry.objects.filter(actor_username=OPERATOR_NAME).exclude(pk__in=acknowledged).order_by("-seq")
+
+
+def user_id_by_username(username: str) -> int | None:
+    """The id of the user called exactly `username`, or None."""
+    return User.objects.filter(username=username).values_list("pk", flat=True).first()
+
+
+def names_by_id(*, user_ids=(), organisation_ids=()) -> tuple[dict[int, str], dict[int, str]]:
+    """Usernames and organisation names of the given ids, in two queries: for pages that name the
+    people and organisations an id points at (the audit log)."""
+    users = dict(User.objects.filter(pk__in=set(user_ids)).values_list("pk", "username")) if user_ids else {}
+    organisations = (dict(Organisation.objects.filter(pk__in=set(organisation_ids)).values_list("pk", "name"))
+                     if organisation_ids else {})
+    return users, organisations

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("users/", admin_views.user_list, name="admin-users"),
     path("users/new/", admin_views.user_create, name="admin-user-create"),
+    path("users/<int:pk>/", admin_views.user_detail, name="admin-user"),
     path("users/<int:pk>/grant/", admin_views.user_grant, name="admin-user-grant"),
     path("users/<int:pk>/revoke/", admin_views.user_revoke, name="admin-user-revoke"),
     path("users/<int:pk>/active/", admin_views.user_active, name="admin-user-active"),

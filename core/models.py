@@ -45,6 +45,10 @@ class AuditEntry(models.Model):
         db_table = "curation_auditentry"
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
+        # The audit page finds an item's history by its short id: a prefix, which PostgreSQL's
+        # default btree cannot search outside the C locale (opclasses are ignored elsewhere).
+        indexes = [models.Index(fields=["object_id"], opclasses=["varchar_pattern_ops"],
+                                name="core_audit_object_id_prefix")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

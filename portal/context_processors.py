@@ -8,7 +8,7 @@ from accounts.permissions import roles_of
 from curation.notices.services import unread_count
 from curation.permissions import may_review
 from curation.reviews.selectors import review_queue_for
-from portal.navigation import links_for
+from portal.navigation import links_for, top_bar
 
 
 def navigation(request):
@@ -21,7 +21,7 @@ def navigation(request):
     links = links_for(user)
     for link in links:
         link["badge"] = badges.get(link["name"]) or 0
-    return {"nav_links": links, "user_roles": sorted(roles_of(user))}
+    return {"nav_links": links, "top_bar": top_bar(links), "user_roles": sorted(roles_of(user))}
 
 
 def banner(request):

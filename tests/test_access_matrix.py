@@ -51,7 +51,8 @@ GROUPS = {
     "partners": ("partner", "unentitled_partner"),
 }
 
-# An expected answer is a status, or "status /path" when the redirect target matters.
+# An expected answer is a status, or "status /path" when the redirect target matters (the path may
+# name the case's parameters: "302 /users/{pk}/").
 Expected = int | str
 LOGIN = "302 /sign-in/"
 
@@ -299,27 +300,28 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET": page_row(403, admin=200),
         "POST": page_row(403, admin=400, body={}, unchanged=True),  # no organisation chosen
     },
+    "users/<int:pk>/": {"GET investigator-user": page_row(403, admin=200)},
     "users/<int:pk>/grant/": {
         "GET investigator-user": page_row(405),
-        "POST investigator-user": page_row(403, admin="302 /users/", body={"role": "nonsense"}, unchanged=True),
-        "POST admin-user": page_row(403, admin="302 /users/", body={"role": "curator"}, unchanged=True),
+        "POST investigator-user": page_row(403, admin="302 /users/{pk}/", body={"role": "nonsense"}, unchanged=True),
+        "POST admin-user": page_row(403, admin="302 /users/{pk}/", body={"role": "curator"}, unchanged=True),
     },
     "users/<int:pk>/revoke/": {
         "GET investigator-user": page_row(405),
-        "POST investigator-user": page_row(403, admin="302 /users/", body={"role": "curator"}, unchanged=True),
+        "POST investigator-user": page_row(403, admin="302 /users/{pk}/", body={"role": "curator"}, unchanged=True),
     },
     "users/<int:pk>/active/": {
         "GET investigator-user": page_row(405),
-        "POST investigator-user": page_row(403, admin="302 /users/", body={"active": "on"}, unchanged=True),
-        "POST admin-user": page_row(403, admin="302 /users/", body={}, unchanged=True),
+        "POST investigator-user": page_row(403, admin="302 /users/{pk}/", body={"active": "on"}, unchanged=True),
+        "POST admin-user": page_row(403, admin="302 /users/{pk}/", body={}, unchanged=True),
     },
     "users/<int:pk>/password/": {  # a new one-time password for someone else; never for oneself
         "GET admin-user": page_row(405),
-        "POST admin-user": page_row(403, admin="302 /users/", body={}, unchanged=True),
+        "POST admin-user": page_row(403, admin="302 /users/{pk}/", body={}, unchanged=True),
     },
     "users/<int:pk>/reset-two-factor/": {
         "GET admin-user": page_row(405),
-        "POST admin-user": page_row(403, admin="302 /users/", body={}, unchanged=True),
+        "POST admin-user": page_row(403, admin="302 /users/{pk}/", body={}, unchanged=True),
     },
     "reviewers/": {"GET": page_row(403, admin=200, curator=200)},
     "requests/": {"GET": page_row(403, admin=200)},
@@ -518,7 +520,7 @@ def test_access_matrix(world, route, case):
     order = sorted(CALLERS, key=lambda caller: method == "POST" and _is_success(row.statuses[caller]))
     problems = []
     for caller in order:
-        expected = row.statuses[caller]
+        expected = str(row.statuses[caller]).format(**world.params[target])  # "302 /users/{pk}/"
         response = _request(world, caller, route, method, url, row)
         if response.streaming:  # the test client closes a streamed file once it is read
             b"".join(response.streaming_content)

@@ -37,8 +37,10 @@ def audit_log(request):
     entries = selectors.audit_entries_visible(**filters)
     page = page_of(request, entries, 100)
     query = urlencode({k: v for k, v in form["raw"].items() if v})
-    return render(request, "curation/audit_log.html", {"page": page, "form": form, "query": query},
-                  status=400 if form["errors"] else 200)
+    kinds = AuditLogFilterForm.base_fields["object_type"].choices
+    return render(request, "curation/audit_log.html", {
+        "page": page, "rows": selectors.describe(page.object_list), "form": form, "query": query, "kinds": kinds,
+    }, status=400 if form["errors"] else 200)
 
 
 @login_required

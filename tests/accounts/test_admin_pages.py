@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 def test_administrators_grant_and_revoke_roles_with_a_reason(personas, client, second_admin):
     client.force_login(personas.admin)
     page = client.get("/users/").content.decode()
-    assert 'id="user-outsider"' in page and "Grant role" in page
+    assert 'id="user-outsider"' in page and f'href="/users/{personas.outsider.pk}/"' in page
+    assert "Grant role" in client.get(f"/users/{personas.outsider.pk}/").content.decode()
     # reviewer is a two-person grant: a request until a second administrator approves it
     response = client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "reviewer", "reason": "trained in May"},
                            follow=True)
@@ -57,7 +58,7 @@ def test_administrators_reset_a_second_factor_from_the_page(personas, client, se
 
     verified_device(personas.curator)
     client.force_login(personas.admin)
-    assert "Reset second factor" in client.get("/users/?q=curator").content.decode()
+    assert "Reset second factor" in client.get(f"/users/{personas.curator.pk}/").content.decode()
     response = client.post(f"/users/{personas.curator.pk}/reset-two-factor/", follow=True)
     assert SENT in response.content.decode() and mfa.has_device(personas.curator)
     approve_as(second_admin)
@@ -139,10 +140,9 @@ def test_overlong_organisation_names_are_a_clear_error_not_a_500(personas, clien
 
 def test_role_changes_and_deactivation_without_a_reason_change_nothing(personas, client):
     client.force_login(personas.admin)
-    page = client.get("/users/").content.decode()
-    assert f'id="grant-reason-{personas.outsider.pk}" name="reason" class="small" required' in page
-    for field in (f"revoke-{personas.reviewer.pk}-reviewer", f"deactivate-reason-{personas.partner.pk}"):
-        assert f'id="{field}" name="reason" placeholder="reason" class="small" required' in page
+    for user, field in ((personas.outsider, "grant-reason"), (personas.reviewer, "revoke-reviewer"),
+                        (personas.partner, "deactivate-reason")):
+        assert f'id="{field}" name="reason" required' in client.get(f"/users/{user.pk}/").content.decode()
     response = client.post(f"/users/{personas.outsider.pk}/grant/", {"role": "curator", "reason": " "}, follow=True)
     assert "A reason for granting a role is required." in response.content.decode()
     response = client.post(f"/users/{personas.reviewer.pk}/revoke/", {"role": "reviewer"}, follow=True)
@@ -217,3 +217,32 @@ def test_the_reviewer_roster_paginates(personas, client):
     first = client.get("/reviewers/").content.decode()
     assert "Page 1 of 2" in first
     assert "Page 2 of 2" in client.get("/reviewers/", {"page": 2}).content.decode()
+
+
+def test_each_user_has_a_page_and_the_search_survives_an_action(personas, client):
+    """Issue 12 item 6: the list links each user to their page; actions there come back to it, and
+    "Back to users" returns to the list as it was searched. Only the list's own filters ride along."""
+    from urllib.parse import quote
+
+    client.force_login(personas.admin)
+    target = personas.outsider
+    page = client.get("/users/?q=outs&org=&role=").content.decode()
+    assert f'href="/users/{target.pk}/?back=q%3Douts"' in page
+    assert "Grant role" not in page and "Deactivate" not in page  # no forms on the list
+    page = client.get(f"/users/{target.pk}/?back=q%3Douts").content.decode()
+    assert 'href="/users/?q=outs"' in page and page.count('name="back" value="q=outs"') == 3
+    response = client.post(f"/users/{target.pk}/grant/", {"role": "partner", "reason": "contract", "back": "q=outs"})
+    assert response.status_code == 302 and response["Location"] == f"/users/{target.pk}/?back=q%3Douts"
+    page = client.get(response["Location"]).content.decode()
+    assert "outsider now holds the partner role." in page and 'href="/users/?q=outs"' in page
+    crafted = "q=outs&role=nonsense&next=//evil.example&page=2"
+    page = client.get(f"/users/{target.pk}/?back={quote(crafted)}").content.decode()
+    assert 'href="/users/?page=2&amp;q=outs"' in page and "evil" not in page
+    assert client.get("/users/999999/").status_code == 404
+
+
+def test_an_administrators_own_page_offers_no_changes(personas, client):
+    client.force_login(personas.admin)
+    page = client.get(f"/users/{personas.admin.pk}/").content.decode()
+    assert "You cannot change your own roles or account" in page
+    assert "Grant role" not in page and "Deactivate" not in page and "New one-time password" not in page

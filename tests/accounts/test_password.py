@@ -176,7 +176,7 @@ def test_administrators_issue_a_new_one_time_password(personas, client, api):
     curators_session = VerifiedClient()
     curators_session.force_login(personas.curator)
     client.force_login(personas.admin)
-    assert "New one-time password" in client.get("/users/").content.decode()
+    assert "New one-time password" in client.get(f"/users/{personas.curator.pk}/").content.decode()
     # A curator's password is a two-person act: the asking administrator never sees it.
     response = client.post(f"/users/{personas.curator.pk}/password/", follow=True)
     assert "Request sent; another administrator must approve it" in response.content.decode()
