@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, RoleGrant, User
 from curation import permissions
-from curation.models import Release, Review, Submission
+from curation.models import Criterion, Release, Review, Submission
 from curation.releases.selectors import approved_not_yet_released
 from curation.reviews.selectors import review_queue_for
 from portal import charts
@@ -75,8 +75,11 @@ def criterion_agreement(limit: int = 2000) -> list[dict]:
             for key in a.keys() & b.keys():
                 pairs[key] += 1
                 alike[key] += a[key] == b[key]
-    return [{"criterion": key, "pairs": pairs[key], "percent": round(100 * alike[key] / pairs[key])}
-            for key in sorted(pairs)]
+    # Shown by its question (the newest version's wording when versions differ), never by its key.
+    questions = dict(Criterion.objects.filter(key__in=list(pairs)).order_by("criteria_set__version")
+                     .values_list("key", "question"))
+    return [{"criterion": key, "question": questions.get(key, key), "pairs": pairs[key],
+             "percent": round(100 * alike[key] / pairs[key])} for key in sorted(pairs)]
 
 
 def partner(user) -> dict:

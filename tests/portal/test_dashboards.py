@@ -51,7 +51,7 @@ def test_reviewer_dashboard_counts_queue_and_reviews(personas):
     assert dashboards.reviewer(personas.reviewer) == {"queue": 1, "this_week": 1, "all_time": 1}
 
 
-def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(personas):
+def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(personas, client):
     approved_item(personas)
     publish(personas.curator)
     approved_item(personas)
@@ -63,8 +63,18 @@ def test_curator_dashboard_shows_release_state_and_agreement_per_criterion(perso
     assert [r.version for r in data["releases"]] == [1]
     agreement = {row["criterion"]: row for row in data["agreement"]}
     # 2 approved items x 3 pairs each agreeing on everything, plus 1 rejected pair differing on under_13.
-    assert agreement["under_13"] == {"criterion": "under_13", "pairs": 7, "percent": 86}
+    from curation.models import Criterion
+
+    question = Criterion.objects.filter(key="under_13").latest("criteria_set__version").question
+    assert agreement["under_13"] == {"criterion": "under_13", "question": question, "pairs": 7, "percent": 86}
     assert agreement["real_child"]["percent"] == 100
+    # The curator's home page shows each criterion by its question, never by its key (issue 12 item 4).
+    from django.utils.html import escape
+
+    client.force_login(personas.curator)
+    page = client.get("/").content.decode()
+    table = page.split("How often reviewers answer alike", 1)[1].split("</table>", 1)[0]
+    assert escape(question) in table and "under_13" not in table
 
 
 def test_pending_reviews_never_count_in_the_agreement_figures(personas):
