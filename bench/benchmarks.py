@@ -80,5 +80,11 @@ def bench_search() -> dict:
     return search()
 
 
+def bench_membership() -> dict:
+    from bench.membership import bench_membership as membership
+
+    return membership()
+
+
 ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large,
-       "images": bench_images, "search-1m": bench_search}
+       "images": bench_images, "search-1m": bench_search, "membership-1m": bench_membership}

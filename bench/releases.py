@@ -130,14 +130,15 @@ def publish_measured() -> dict:
 
 def copy_floor(version: int) -> float:
     """A plain COPY of the csv rows to nowhere: the floor a build could reach for one file."""
-    from curation.models import Release, ReleaseMember, Signature, Submission
+    from curation.models import Listing, Signature, Submission
 
-    release = Release.objects.get(version=version)
-    m, s, i = ReleaseMember._meta.db_table, Signature._meta.db_table, Submission._meta.db_table
-    # Table names and an integer id only.
+    m, s, i = Listing._meta.db_table, Signature._meta.db_table, Submission._meta.db_table
+    # Table names and an integer version only.
     sql = (f"COPY (SELECT m.submission_id, i.media_type, s.algorithm, s.value, m.added_in_version FROM {m} m "  # noqa: S608
            f"JOIN {i} i ON i.id = m.submission_id JOIN {s} s ON s.submission_id = m.submission_id "
-           f"WHERE m.release_id = {release.pk} ORDER BY m.submission_id, s.algorithm COLLATE \"C\") TO STDOUT")
+           f"WHERE m.list = 'baseline' AND m.entered_version <= {int(version)} "
+           f"AND (m.left_version IS NULL OR m.left_version > {int(version)}) "
+           f"ORDER BY m.submission_id, s.algorithm COLLATE \"C\") TO STDOUT")
     start = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for _ in copy:
@@ -161,16 +162,16 @@ def change_one_percent(ids: list[str], offset: int) -> dict:
 def bench_release(signatures: int) -> dict:
     from curation.models import (
         Download,
+        Listing,
         Release,
         ReleaseDelta,
         ReleaseFile,
-        ReleaseMember,
         Review,
         Signature,
         Submission,
     )
 
-    tables = [model._meta.db_table for model in (Download, ReleaseDelta, ReleaseFile, ReleaseMember, Release,
+    tables = [model._meta.db_table for model in (Download, ReleaseDelta, ReleaseFile, Listing, Release,
                                                  Review, Signature, Submission)]
     with connection.cursor() as cursor:  # each size starts from an empty list
         cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

@@ -28,7 +28,7 @@ def bench_search() -> dict:
 
     with connection.cursor() as cursor:  # starts from an empty list, as the release benchmarks do
         cursor.execute("TRUNCATE curation_download, curation_releasedelta, curation_releasefile, "
-                       "curation_releasemember, curation_release, curation_review, curation_signature, "
+                       "curation_listing, curation_release, curation_review, curation_signature, "
                        "curation_submission CASCADE")
     load_approved(SIGNATURES // SIGNATURES_PER_ITEM, offset=40_000_000)
     sha256 = Signature.objects.filter(algorithm="sha256").values_list("value", flat=True).first()

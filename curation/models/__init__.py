@@ -6,16 +6,16 @@ from curation.models.releases import (
     Download,
     Feed,
     FeedName,
+    Listing,
     Release,
     ReleaseDelta,
     ReleaseFile,
-    ReleaseMember,
     SigningKey,
 )
 from curation.models.reviews import Recusal, Review
 from curation.models.submissions import MediaType, Signature, Submission
 
 __all__ = [
-    "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "MediaType", "Notice", "Recusal",
-    "Release", "ReleaseDelta", "ReleaseFile", "ReleaseMember", "Review", "Signature", "SigningKey", "Submission",
+    "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "Listing", "MediaType", "Notice",
+    "Recusal", "Release", "ReleaseDelta", "ReleaseFile", "Review", "Signature", "SigningKey", "Submission",
 ]

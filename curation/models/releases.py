@@ -49,13 +49,18 @@ class SigningKey(models.Model):
         return self.key_id
 
 
+BASELINE_LIST = "baseline"
+
+
 class Release(models.Model):
     class Status(models.TextChoices):
         BUILDING = "building", "Building"
         PUBLISHED = "published", "Published"
         FAILED = "failed", "Failed"
 
-    version = models.PositiveIntegerField(unique=True)
+    # Versions run 1, 2, 3… per list; one build at a time per list (DESIGN.md section 5).
+    list = models.CharField(max_length=20, default=BASELINE_LIST)
+    version = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
     note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -77,9 +82,10 @@ class Release(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [
-            # One build at a time, enforced by the database.
+            models.UniqueConstraint(fields=["list", "version"], name="release_unique_list_version"),
+            # One build at a time per list, enforced by the database.
             models.UniqueConstraint(
-                fields=["status"], condition=models.Q(status="building"), name="release_one_building"
+                fields=["list"], condition=models.Q(status="building"), name="release_one_building_per_list"
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="release_version_positive"),
         ]
@@ -87,21 +93,51 @@ class Release(models.Model):
     def __str__(self) -> str:
         return f"v{self.version} ({self.status})"
 
+    def listings(self) -> ListingQuerySet:
+        """The stays this release holds (its membership)."""
+        return Listing.objects.members(self.version, self.list)
 
-class ReleaseMember(models.Model):
-    """The snapshot of approved items a release was rendered from: one row per item."""
 
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="members")
+class ListingQuerySet(models.QuerySet):
+    def members(self, version: int, list_name: str = BASELINE_LIST) -> ListingQuerySet:
+        """The listings release `version` of the list holds: entered at or before it, not left by it."""
+        return self.filter(list=list_name, entered_version__lte=version).filter(
+            models.Q(left_version__isnull=True) | models.Q(left_version__gt=version))
+
+
+class Listing(models.Model):
+    """An item's stay on a list: recorded once, with the version it entered and the version it left
+    (empty while it is listed), never copied per release (DESIGN.md section 5). Release V holds the
+    listings with `entered_version <= V < left_version`. An item that leaves and comes back has a
+    second listing; `added_in_version` is what the files print (the start of the current stay).
+
+    Once published, only `left_version` may change, from empty to the version being built, inside
+    that build (PostgreSQL triggers, migration 0013)."""
+
+    list = models.CharField(max_length=20, default=BASELINE_LIST)
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    entered_version = models.PositiveIntegerField()
+    left_version = models.PositiveIntegerField(null=True, blank=True)
     added_in_version = models.PositiveIntegerField()
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["release", "submission"], name="releasemember_unique"),
+            models.UniqueConstraint(fields=["list", "submission"], condition=models.Q(left_version__isnull=True),
+                                    name="listing_one_open_per_item"),
+            models.UniqueConstraint(fields=["list", "submission", "entered_version"], name="listing_unique_entry"),
+            models.CheckConstraint(condition=models.Q(left_version__isnull=True)
+                                   | models.Q(left_version__gt=models.F("entered_version")),
+                                   name="listing_leaves_after_entering"),
+        ]
+        indexes = [
+            models.Index(fields=["list", "entered_version"], name="listing_entered"),
+            models.Index(fields=["list", "left_version"], name="listing_left"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.submission_id} in {self.release_id}"
+        return f"{self.submission_id} in {self.list} v{self.entered_version}–{self.left_version or ''}"
 
 
 class ReleaseFile(models.Model):

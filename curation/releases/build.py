@@ -1,8 +1,8 @@
 """Releases: requesting a build, building it from one snapshot, publishing it signed.
 
-A curator's request creates a `building` release (one at a time: a partial unique index) and
-queues `tasks.release_build`. The build snapshots the approved items into the release's
-membership table, renders every file from that snapshot by streaming rows into the export
+A curator's request creates a `building` release (one at a time per list: a partial unique index)
+and queues `tasks.release_build`. The build fixes the release's membership (closing and opening
+stays on the list, `membership.snapshot`), renders every file from that snapshot by streaming rows into the export
 storage, records sizes and SHA-256, writes and signs the manifest, and only then publishes with a
 conditional update. A failed or interrupted build publishes nothing and its retry keeps the
 version number.
@@ -17,7 +17,8 @@ attempt writes its files under its own storage path (`releases/vN/attempt-K/`), 
 overwrites a file another run wrote, and the publish is a conditional update on (`building`, this
 attempt). Only once published are other attempts' files of that version deleted (no row refers to
 them). Once published, the database itself refuses any change to the
-release, its membership or its file rows (triggers, migration 0008).
+release or its file rows (triggers, migration 0008) and any change to its membership but the
+closing of a stay by the version being built (migration 0013).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.utils import timezone
 from core import audit
 from core.actions import AuditAction
 from core.actors import SYSTEM
-from curation.models import Release, ReleaseFile, ReleaseMember
+from curation.models import Release, ReleaseFile
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.services import signing_key_register
 from curation.releases.storage import export_storage, write_stream
@@ -114,8 +115,7 @@ def _progress(release: Release, attempt: int, step: str) -> None:
 def snapshot(release: Release, attempt: int) -> None:
     with _owned(release, attempt):
         ReleaseFile.objects.filter(release=release).delete()  # an earlier attempt's; this one renders all
-        ReleaseMember.objects.filter(release=release).delete()
-        membership.snapshot(release)
+        membership.snapshot(release)  # undoes an earlier attempt's membership changes first
         unsupported = membership.unsupported_members(release)
         if unsupported:
             raise RuntimeError(f"{unsupported} approved item(s) lack the recorded agreements that approve them")
@@ -159,10 +159,11 @@ def _sweep_other_attempts(release: Release, attempt: int) -> None:
 
 
 def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
-    previous = Release.objects.filter(version=release.version - 1, status=Release.Status.PUBLISHED).first()
+    previous = Release.objects.filter(list=release.list, version=release.version - 1,
+                                      status=Release.Status.PUBLISHED).first()
     key = signing_key_register()
     return {
-        "list": "baseline",
+        "list": release.list,
         "version": release.version,
         "previous_version": previous.version if previous else None,
         "previous_manifest_sha256": previous.manifest_sha256 if previous else None,

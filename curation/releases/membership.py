@@ -1,5 +1,10 @@
-"""The rows each release file is rendered from, read from the release's snapshot with
+"""The rows each release file is rendered from, read from the list's membership intervals with
 server-side cursors (PostgreSQL) so memory stays flat at millions of signatures.
+
+Membership is recorded once per stay of an item on a list (`Listing`: the version it entered, the
+version it left), never copied per release. The build of version N closes the stays of items no
+longer approved (`left_version = N`) and opens one for each newly approved item
+(`entered_version = N`); release V holds the stays with `entered_version <= V < left_version`.
 
 Ordering is done by the database, bytewise (`COLLATE "C"` on PostgreSQL; SQLite's default
 collation is already bytewise); the renderers in `exports.py` check it line by line.
@@ -14,11 +19,20 @@ from collections.abc import Iterator
 from django.db import connection
 
 from curation.hashing import signatures
-from curation.models import Release, ReleaseMember, Signature, Submission
+from curation.models import Listing, Release, Signature, Submission
 from curation.releases import exports
 
 FETCH = 10_000
-M, S, I = ReleaseMember._meta.db_table, Signature._meta.db_table, Submission._meta.db_table  # noqa: E741
+M, S, I = Listing._meta.db_table, Signature._meta.db_table, Submission._meta.db_table  # noqa: E741
+
+
+def _in(release: Release | None, alias: str = "m") -> tuple[str, list]:
+    """SQL (and its parameters) true of the stays `release` holds; false for no release."""
+    if release is None:
+        return "FALSE", []
+    return (f"{alias}.list = %s AND {alias}.entered_version <= %s "
+            f"AND ({alias}.left_version IS NULL OR {alias}.left_version > %s)",
+            [release.list, release.version, release.version])
 
 
 def _c() -> str:
@@ -37,19 +51,30 @@ def _stream(sql: str, params: list) -> Iterator[tuple]:
 
 
 def _previous(release: Release) -> Release | None:
-    return Release.objects.filter(version=release.version - 1, status=Release.Status.PUBLISHED).first()
+    return Release.objects.filter(list=release.list, version=release.version - 1,
+                                  status=Release.Status.PUBLISHED).first()
 
 
 def snapshot(release: Release) -> None:
-    """Copy every approved item into the release's membership, keeping when each was first listed."""
-    previous = _previous(release)
+    """Fix the membership of the version being built: undo what an earlier attempt of this version
+    did, close the stays of items no longer approved, open one for each newly approved item. Only
+    rows of this version change (the triggers of migration 0013 refuse anything else)."""
+    approved = Submission.Status.APPROVED
+    lst, version = release.list, release.version
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {M} WHERE list = %s AND entered_version = %s", [lst, version])  # noqa: S608
+        cursor.execute(f"UPDATE {M} SET left_version = NULL WHERE list = %s AND left_version = %s",  # noqa: S608
+                       [lst, version])
         cursor.execute(
-            f"INSERT INTO {M} (release_id, submission_id, added_in_version) "  # noqa: S608 - table names only
-            f"SELECT %s, i.id, COALESCE(p.added_in_version, %s) FROM {I} i "
-            f"LEFT JOIN {M} p ON p.submission_id = i.id AND p.release_id = %s "
-            "WHERE i.status = %s",
-            [release.pk, release.version, previous.pk if previous else None, Submission.Status.APPROVED],
+            f"UPDATE {M} SET left_version = %s WHERE list = %s AND left_version IS NULL AND NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {I} i WHERE i.id = {M}.submission_id AND i.status = %s)",
+            [version, lst, approved],
+        )
+        cursor.execute(
+            f"INSERT INTO {M} (list, submission_id, entered_version, left_version, added_in_version) "  # noqa: S608
+            f"SELECT %s, i.id, %s, NULL, %s FROM {I} i WHERE i.status = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {M} o WHERE o.list = %s AND o.submission_id = i.id AND o.left_version IS NULL)",
+            [lst, version, version, approved, lst],
         )
 
 
@@ -60,6 +85,7 @@ def unsupported_members(release: Release) -> int:
     from curation.models import Review
 
     r = Review._meta.db_table
+    members, params = _in(release)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM {M} m JOIN {I} i ON i.id = m.submission_id "  # noqa: S608 - table names only
@@ -68,47 +94,44 @@ def unsupported_members(release: Release) -> int:
             f"SUM(CASE WHEN verdict = 'agree' THEN 0 ELSE 1 END) AS refusals, "
             f"COUNT(DISTINCT CASE WHEN verdict = 'agree' THEN organisation_id END) AS organisations "
             f"FROM {r} GROUP BY submission_id) v ON v.submission_id = m.submission_id "
-            "WHERE m.release_id = %s AND (v.submission_id IS NULL OR v.agreements < i.required_agreements "
+            f"WHERE {members} AND (v.submission_id IS NULL OR v.agreements < i.required_agreements "
             "OR v.refusals > 0 OR v.organisations < i.min_reviewer_organisations)",
-            [release.pk],
+            params,
         )
         return cursor.fetchone()[0]
 
 
 def counts(release: Release) -> dict:
-    previous = _previous(release)
+    """Items and signatures of the release, and the stays it opened (added) and closed (removed)."""
+    members, params = _in(release)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {M} WHERE release_id = %s", [release.pk])  # noqa: S608
+        cursor.execute(f"SELECT count(*) FROM {M} m WHERE {members}", params)  # noqa: S608
         item_count = cursor.fetchone()[0]
         cursor.execute(
             f"SELECT s.algorithm, count(*) FROM {M} m JOIN {S} s ON s.submission_id = m.submission_id "  # noqa: S608
-            "WHERE m.release_id = %s GROUP BY s.algorithm",
-            [release.pk],
+            f"WHERE {members} GROUP BY s.algorithm",
+            params,
         )
         signature_counts = dict(sorted(cursor.fetchall()))
-        added = _count_difference(cursor, release.pk, previous.pk if previous else None)
-        removed = _count_difference(cursor, previous.pk, release.pk) if previous else 0
-    return {"item_count": item_count, "signature_counts": signature_counts, "added": added, "removed": removed}
-
-
-def _count_difference(cursor, in_release: int, not_in_release: int | None) -> int:
-    cursor.execute(
-        f"SELECT count(*) FROM {M} m WHERE m.release_id = %s AND NOT EXISTS "  # noqa: S608
-        f"(SELECT 1 FROM {M} p WHERE p.release_id = %s AND p.submission_id = m.submission_id)",
-        [in_release, not_in_release],
-    )
-    return cursor.fetchone()[0]
+        changes = []
+        for column in ("entered_version", "left_version"):
+            cursor.execute(f"SELECT count(*) FROM {M} WHERE list = %s AND {column} = %s",  # noqa: S608
+                           [release.list, release.version])
+            changes.append(cursor.fetchone()[0])
+    return {"item_count": item_count, "signature_counts": signature_counts, "added": changes[0],
+            "removed": changes[1]}
 
 
 def signature_rows(release: Release, *, photodna: bool = False) -> Iterator[tuple[str, str, str, str, int]]:
     """(item_id, media_type, algorithm, value, added_in_version), by item then algorithm."""
     where = "" if photodna else "AND s.algorithm <> 'photodna'"
+    members, params = _in(release)
     sql = (
         f"SELECT m.submission_id, i.media_type, s.algorithm, s.value, m.added_in_version FROM {M} m "  # noqa: S608
         f"JOIN {I} i ON i.id = m.submission_id JOIN {S} s ON s.submission_id = m.submission_id "
-        f"WHERE m.release_id = %s {where} ORDER BY m.submission_id, s.algorithm{_c()}"
+        f"WHERE {members} {where} ORDER BY m.submission_id, s.algorithm{_c()}"
     )
-    for item_id, media_type, algorithm, value, added in _stream(sql, [release.pk]):
+    for item_id, media_type, algorithm, value, added in _stream(sql, params):
         yield _uuid(item_id), media_type, algorithm, value, added
 
 
@@ -119,11 +142,12 @@ def json_items(release: Release) -> Iterator[tuple[str, str, int, list[tuple[str
 
 
 def values(release: Release, algorithm: str) -> Iterator[str]:
+    members, params = _in(release)
     sql = (
         f"SELECT s.value FROM {M} m JOIN {S} s ON s.submission_id = m.submission_id "  # noqa: S608
-        f"WHERE m.release_id = %s AND s.algorithm = %s ORDER BY s.value{_c()}"
+        f"WHERE {members} AND s.algorithm = %s ORDER BY s.value{_c()}"
     )
-    for (value,) in _stream(sql, [release.pk, algorithm]):
+    for (value,) in _stream(sql, [*params, algorithm]):
         yield value
 
 
@@ -132,22 +156,24 @@ def threatexchange_rows(release: Release) -> Iterator[tuple[str, str]]:
         f"WHEN i.media_type = '{media}' AND s.algorithm = '{algorithm}' THEN '{signal}'"
         for (media, algorithm), signal in exports.THREATEXCHANGE_SIGNAL_TYPES.items()
     )
+    members, params = _in(release)
     sql = (
         f"SELECT signal, value FROM (SELECT CASE {cases} END AS signal, s.value AS value FROM {M} m "  # noqa: S608
         f"JOIN {I} i ON i.id = m.submission_id JOIN {S} s ON s.submission_id = m.submission_id "
-        f"WHERE m.release_id = %s) t WHERE signal IS NOT NULL ORDER BY signal{_c()}, value{_c()}"
+        f"WHERE {members}) t WHERE signal IS NOT NULL ORDER BY signal{_c()}, value{_c()}"
     )
-    yield from _stream(sql, [release.pk])
+    yield from _stream(sql, params)
 
 
 def vics_items(release: Release) -> Iterator[tuple]:
+    members, params = _in(release)
     sql = (
         f"SELECT m.submission_id, i.media_type, s.algorithm, s.value FROM {M} m "  # noqa: S608
         f"JOIN {I} i ON i.id = m.submission_id "
         f"JOIN {S} s ON s.submission_id = m.submission_id "
-        f"WHERE m.release_id = %s AND s.algorithm IN ('md5', 'sha1', 'photodna') ORDER BY m.submission_id"
+        f"WHERE {members} AND s.algorithm IN ('md5', 'sha1', 'photodna') ORDER BY m.submission_id"
     )
-    for item_id, rows in itertools.groupby(_stream(sql, [release.pk]), key=lambda row: row[0]):
+    for item_id, rows in itertools.groupby(_stream(sql, params), key=lambda row: row[0]):
         rows = list(rows)
         yield _uuid(item_id), rows[0][1], {row[2]: row[3] for row in rows}
 
@@ -157,14 +183,16 @@ def delta_rows(release: Release, earlier: Release | None) -> Iterator[tuple[str,
     for change, inside, outside in (("added", release, earlier), ("removed", earlier, release)):
         if inside is None:
             continue
+        members, params = _in(inside)
+        others, other_params = _in(outside, "p")
         sql = (
             f"SELECT m.submission_id, i.media_type, s.algorithm, s.value FROM {M} m "  # noqa: S608
             f"JOIN {I} i ON i.id = m.submission_id JOIN {S} s ON s.submission_id = m.submission_id "
-            f"WHERE m.release_id = %s AND s.algorithm <> 'photodna' AND NOT EXISTS "
-            f"(SELECT 1 FROM {M} p WHERE p.release_id = %s AND p.submission_id = m.submission_id) "
+            f"WHERE {members} AND s.algorithm <> 'photodna' AND NOT EXISTS "
+            f"(SELECT 1 FROM {M} p WHERE {others} AND p.submission_id = m.submission_id) "
             f"ORDER BY m.submission_id, s.algorithm{_c()}"
         )
-        for item_id, media_type, algorithm, value in _stream(sql, [inside.pk, outside.pk if outside else None]):
+        for item_id, media_type, algorithm, value in _stream(sql, [*params, *other_params]):
             yield change, _uuid(item_id), media_type, algorithm, value
 
 

@@ -14,7 +14,7 @@ from accounts.permissions import allows
 from core import audit
 from core.models import AuditEntry
 from curation import permissions
-from curation.models import Feed, Release, ReleaseMember, Submission
+from curation.models import Feed, Listing, Release, Submission
 
 
 def release_or_404(user, version: int) -> Release:
@@ -46,7 +46,7 @@ def pending_changes() -> tuple[int, int]:
     approved = Submission.objects.filter(status=Submission.Status.APPROVED)
     if latest is None:
         return approved.count(), 0
-    listed = ReleaseMember.objects.filter(release=latest)
+    listed = Listing.objects.members(latest.version, latest.list)
     additions = approved.exclude(pk__in=listed.values("submission_id")).count()
     removals = listed.exclude(submission__status=Submission.Status.APPROVED).count()
     return additions, removals

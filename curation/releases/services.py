@@ -17,6 +17,7 @@ from core.actors import SYSTEM, person
 from core.errors import DomainError
 from curation import permissions
 from curation.models import Download, Feed, Release, ReleaseDelta, SigningKey
+from curation.models.releases import BASELINE_LIST
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.storage import export_storage, write_stream
 
@@ -50,7 +51,7 @@ def _busy() -> DomainError:
 
 
 def _next_release(actor, note: str) -> Release:
-    latest = Release.objects.select_for_update().order_by("-version").first()
+    latest = Release.objects.select_for_update().filter(list=BASELINE_LIST).order_by("-version").first()
     if latest is not None and latest.status == Release.Status.BUILDING:
         raise _busy()
     if latest is not None and latest.status == Release.Status.FAILED:

@@ -17,7 +17,7 @@ from core.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PROTECTED = ["curation_auditentry", "curation_audithead", "curation_release", "curation_releasemember",
+PROTECTED = ["curation_auditentry", "curation_audithead", "curation_release", "curation_listing",
              "curation_releasefile", "curation_releasedelta"]
 
 

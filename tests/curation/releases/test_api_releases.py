@@ -146,7 +146,7 @@ def test_delta_since_an_earlier_version(personas, api, published, standard_partn
 
 
 def test_retract_through_the_api(personas, api, published):
-    item = published.members.first().submission
+    item = published.listings().first().submission
     assert api(personas.partner).post(f"/api/v1/submissions/{item.pk}/retract/", {"reason": "x"},
                                       format="json").status_code == 403
     assert api(personas.curator).post(f"/api/v1/submissions/{item.pk}/retract/", {}, format="json").status_code == 400

@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 
 from core.models import AuditEntry
 from curation import tasks
-from curation.models import Release, ReleaseFile, ReleaseMember
+from curation.models import Listing, Release, ReleaseFile
 from curation.releases import build as releases
 from curation.releases import membership as release_rows
 from curation.releases.storage import export_storage, open_file
@@ -39,7 +39,7 @@ def state(release_pk: int) -> tuple:
     row = (release.status, bytes(release.manifest or b""), release.manifest_sha256, release.signature,
            release.key_id, release.published_at, release.item_count, release.signature_counts, release.added,
            release.removed, release.attempts)
-    members = sorted(ReleaseMember.objects.filter(release=release).values_list("submission_id", "added_in_version"))
+    members = sorted(Listing.objects.members(release.version).values_list("submission_id", "added_in_version"))
     files = {}
     for record in ReleaseFile.objects.filter(release=release):
         with open_file(record.path) as handle:
@@ -243,16 +243,13 @@ def test_the_database_refuses_any_change_to_a_published_release(personas, listed
     if connection.vendor != "postgresql":
         pytest.skip("the triggers are PostgreSQL's")
     release = publish(personas.curator)
-    member, record = release.members.first(), release.files.first()
+    stay, record = Listing.objects.members(release.version).first(), release.files.first()
     newcomer = approved_item(personas, algorithms=("md5",))
     changes: list[Callable[[], object]] = [
         lambda: Release.objects.filter(pk=release.pk).update(item_count=99),
         lambda: Release.objects.filter(pk=release.pk).update(status="building"),
         lambda: Release.objects.filter(pk=release.pk).update(progress="again"),
         lambda: _sql("DELETE FROM curation_release WHERE id = %s", release.pk),
-        lambda: ReleaseMember.objects.filter(pk=member.pk).update(added_in_version=9),
-        lambda: ReleaseMember.objects.filter(pk=member.pk).delete(),
-        lambda: ReleaseMember.objects.create(release=release, submission=newcomer, added_in_version=1),
         lambda: ReleaseFile.objects.filter(pk=record.pk).update(sha256="0" * 64),
         lambda: ReleaseFile.objects.filter(pk=record.pk).delete(),
         lambda: ReleaseFile.objects.create(release=release, format="extra", feed="standard", name="x", path="x",
@@ -262,9 +259,34 @@ def test_the_database_refuses_any_change_to_a_published_release(personas, listed
         with pytest.raises(DatabaseError, match="release 1 is published and never changes"), transaction.atomic():
             change()
     Release.objects.get(pk=release.pk).save()  # writing back the same values changes nothing: allowed
+    # The membership: nothing of a published stay changes, and no stay is added, while no build runs.
+    refused = [
+        lambda: Listing.objects.filter(pk=stay.pk).update(added_in_version=9),
+        lambda: Listing.objects.filter(pk=stay.pk).update(entered_version=2),
+        lambda: Listing.objects.filter(pk=stay.pk).update(left_version=2),  # version 2 is not being built
+        lambda: Listing.objects.filter(pk=stay.pk).delete(),
+        lambda: Listing.objects.create(submission=newcomer, entered_version=1, added_in_version=1),
+        lambda: Listing.objects.create(submission=newcomer, entered_version=2, added_in_version=2),
+        lambda: _sql("TRUNCATE curation_listing CASCADE"),
+    ]
+    for change in refused:
+        with pytest.raises(DatabaseError, match=r"never changes|TRUNCATE"), transaction.atomic():
+            change()
     second = building_release()  # a release still building is the build's to write
-    ReleaseMember.objects.create(release=second, submission=newcomer, added_in_version=2)
-    assert ReleaseMember.objects.filter(release=second).delete()[0] == 1
+    refused_while_building = [
+        lambda: Listing.objects.filter(pk=stay.pk).update(left_version=3),  # not the version being built
+        lambda: Listing.objects.create(submission=newcomer, entered_version=1, added_in_version=1),
+        lambda: Listing.objects.create(submission=newcomer, entered_version=2, added_in_version=2,
+                                       left_version=3),
+        lambda: Listing.objects.filter(pk=stay.pk).delete(),  # entered by a published version
+    ]
+    for change in refused_while_building:
+        with pytest.raises(DatabaseError, match=r"never changes|listing_leaves_after_entering"), transaction.atomic():
+            change()
+    opened = Listing.objects.create(submission=newcomer, entered_version=2, added_in_version=2)
+    assert Listing.objects.filter(pk=stay.pk).update(left_version=second.version) == 1  # closed by the build
+    assert Listing.objects.filter(pk=stay.pk).update(left_version=None) == 1  # a retry undoes it
+    assert Listing.objects.filter(pk=opened.pk).delete()[0] == 1
 
 
 def _sql(statement: str, *params) -> None:

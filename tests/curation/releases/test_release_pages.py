@@ -115,7 +115,7 @@ def test_the_publish_box_counts_what_the_next_release_adds_and_removes(personas,
     assert "data-confirm" not in page
     release = publish(personas.curator)
     assert (release.added, release.removed) == (2, 1)
-    assert kept.pk in set(release.members.values_list("submission_id", flat=True))
+    assert kept.pk in set(release.listings().values_list("submission_id", flat=True))
 
 
 def test_the_page_the_progress_display_opens_says_published_or_failed(personas, client, settings, tmp_path):
