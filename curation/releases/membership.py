@@ -39,6 +39,10 @@ def _c() -> str:
     return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
 
 
+def _materialized() -> str:
+    return "MATERIALIZED" if connection.vendor == "postgresql" else ""
+
+
 def _uuid(value) -> str:
     return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value))
 
@@ -70,12 +74,18 @@ def snapshot(release: Release) -> None:
             f"(SELECT 1 FROM {I} i WHERE i.id = {M}.submission_id AND i.status = %s)",
             [version, lst, approved],
         )
+        # The open stays are read once, before the insert: an anti-join against the table being
+        # written would rescan its growing heap for every row (quadratic on a first build).
         cursor.execute(
-            f"INSERT INTO {M} (list, submission_id, entered_version, left_version, added_in_version) "  # noqa: S608
+            f"WITH still_open AS {_materialized()} (SELECT submission_id FROM {M} "  # noqa: S608
+            "WHERE list = %s AND left_version IS NULL) "
+            f"INSERT INTO {M} (list, submission_id, entered_version, left_version, added_in_version) "
             f"SELECT %s, i.id, %s, NULL, %s FROM {I} i WHERE i.status = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {M} o WHERE o.list = %s AND o.submission_id = i.id AND o.left_version IS NULL)",
-            [lst, version, version, approved, lst],
+            "(SELECT 1 FROM still_open o WHERE o.submission_id = i.id)",
+            [lst, lst, version, version, approved],
         )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {M}")  # the next build and the renderers plan with today's sizes
 
 
 def unsupported_members(release: Release) -> int:
