@@ -11,7 +11,7 @@ TEST_ENV := DEBUG=false \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
 	CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: run test lint worker bench venv clean
+.PHONY: run test lint worker beat bench venv clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,9 @@ lint: venv
 
 worker: venv
 	$(PY) -m celery -A config worker --loglevel=INFO
+
+beat: venv
+	$(PY) -m celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 bench: venv
 	$(PY) bench/run.py $(BENCH)

@@ -174,6 +174,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Longer than the longest release build, so a late-acknowledged build is not redelivered mid-run.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
 CELERY_TASK_IGNORE_RESULT = True
+# A build writes a heartbeat every BASELINE_BUILD_HEARTBEAT_SECONDS; beat runs the watchdog every
+# minute, which restarts (as a new attempt) a build silent for BASELINE_BUILD_STALE_SECONDS.
+BASELINE_BUILD_HEARTBEAT_SECONDS = env_int("BASELINE_BUILD_HEARTBEAT_SECONDS", 20, minimum=1)
+BASELINE_BUILD_STALE_SECONDS = env_int("BASELINE_BUILD_STALE_SECONDS", 120, minimum=3)
+if BASELINE_BUILD_STALE_SECONDS < 3 * BASELINE_BUILD_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("BASELINE_BUILD_STALE_SECONDS must be at least three heartbeats "
+                               "(3 × BASELINE_BUILD_HEARTBEAT_SECONDS), or live builds would be restarted.")
+CELERY_BEAT_SCHEDULE = {
+    "release-build-watchdog": {"task": "curation.tasks.release_build_watchdog",
+                               "schedule": float(env_int("BASELINE_BUILD_WATCHDOG_SECONDS", 60, minimum=1))},
+}
 
 # Sessions and cookies.
 SESSION_COOKIE_HTTPONLY = True

@@ -36,6 +36,7 @@ class AuditAction(StrEnum):
     RELEASE_FAIL = "release.fail"
     RELEASE_PUBLISH = "release.publish"
     RELEASE_REQUEST = "release.request"
+    RELEASE_RESTART = "release.restart"
     REVIEW_RECORD = "review.record"
     REVIEW_RECUSE = "review.recuse"
     ROLE_GRANT = "role.grant"

@@ -68,3 +68,11 @@ def release_build(release_id: int) -> str:
     from curation.releases.build import release_build as build
 
     return build(release_id)
+
+
+@shared_task(ignore_result=True)
+def release_build_watchdog() -> list[int]:
+    """Run by beat every minute: restart, as a new attempt, a build whose heartbeat went silent."""
+    from curation.releases.build import restart_stale_builds
+
+    return restart_stale_builds()

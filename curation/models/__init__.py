@@ -3,6 +3,7 @@
 from curation.models.criteria import CriteriaSet, Criterion
 from curation.models.notices import DigestState, Notice
 from curation.models.releases import (
+    BuildHeartbeat,
     Download,
     Feed,
     FeedName,
@@ -16,6 +17,7 @@ from curation.models.reviews import Recusal, Review
 from curation.models.submissions import MediaType, Signature, Submission
 
 __all__ = [
-    "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "Listing", "MediaType", "Notice",
-    "Recusal", "Release", "ReleaseDelta", "ReleaseFile", "Review", "Signature", "SigningKey", "Submission",
+    "BuildHeartbeat", "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "Listing",
+    "MediaType", "Notice", "Recusal", "Release", "ReleaseDelta", "ReleaseFile", "Review", "Signature", "SigningKey",
+    "Submission",
 ]

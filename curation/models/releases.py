@@ -98,6 +98,19 @@ class Release(models.Model):
         return Listing.objects.members(self.version, self.list)
 
 
+class BuildHeartbeat(models.Model):
+    """The newest sign of life of a release's build: which attempt, and when. Kept apart from the
+    release's row, which a build holds locked for minutes at a time (the snapshot), so beating
+    never waits on the build and the watchdog never mistakes a long step for a dead worker."""
+
+    release_id = models.BigIntegerField(primary_key=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"release {self.release_id} attempt {self.attempt} at {self.beat_at:%H:%M:%S}"
+
+
 class ListingQuerySet(models.QuerySet):
     def members(self, version: int, list_name: str = BASELINE_LIST) -> ListingQuerySet:
         """The listings release `version` of the list holds: entered at or before it, not left by it."""

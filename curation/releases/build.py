@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import audit
 from core.actions import AuditAction
 from core.actors import SYSTEM
-from curation.models import Release, ReleaseFile
+from curation.models import BuildHeartbeat, Release, ReleaseFile
 from curation.releases import exports, membership, signing, signing_keys
-from curation.releases.services import signing_key_register
+from curation.releases.services import queue_build, signing_key_register
 from curation.releases.storage import export_storage, write_stream
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,12 @@ def release_build(release_id: int) -> str:
     if attempt is None:
         return _status(release_id)
     release = Release.objects.get(pk=release_id)
+    with heartbeat(release.pk, attempt):
+        return _build(release, attempt)
+
+
+def _build(release: Release, attempt: int) -> str:
+    release_id = release.pk
     try:
         _progress(release, attempt, "taking the snapshot of approved items")
         snapshot(release, attempt)
@@ -92,7 +101,69 @@ def attempt_start(release_id: int) -> int | None:
         release.attempts += 1
         release.progress = "starting"
         release.save(update_fields=["attempts", "progress"])
+        beat(release.pk, release.attempts)
         return release.attempts
+
+
+# Heartbeat and watchdog (DESIGN.md section 14) ----------------------------------------------------
+
+def beat(release_id: int, attempt: int) -> None:
+    """Record that `attempt` of the build is alive now (the attempt that starts takes the row over)."""
+    BuildHeartbeat.objects.update_or_create(release_id=release_id,
+                                            defaults={"attempt": attempt, "beat_at": timezone.now()})
+
+
+@contextmanager
+def heartbeat(release_id: int, attempt: int) -> Iterator[None]:
+    """Beat from a thread of its own every BASELINE_BUILD_HEARTBEAT_SECONDS while the build runs,
+    whatever step it is in; only while this attempt still owns the beat (a newer one takes it)."""
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            while not stop.wait(settings.BASELINE_BUILD_HEARTBEAT_SECONDS):
+                BuildHeartbeat.objects.filter(release_id=release_id, attempt=attempt).update(beat_at=timezone.now())
+        except Exception:  # a beat lost to a database hiccup only risks a restart, never the build
+            log.warning("Release build heartbeat stopped", exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"release-{release_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def restart_stale_builds() -> list[int]:
+    """Queue a new attempt of every build silent for more than BASELINE_BUILD_STALE_SECONDS (its
+    worker was killed outright, or its task was lost): the versions restarted. A build holding its
+    release's row lock is alive (a dead worker's lock goes with its connection) and is left alone;
+    claiming the restart moves the heartbeat on, so two watchdogs never restart a build twice."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.BASELINE_BUILD_STALE_SECONDS)
+    restarted = []
+    for release_id in Release.objects.filter(status=Release.Status.BUILDING).values_list("pk", flat=True):
+        with transaction.atomic():
+            release = (Release.objects.select_for_update(skip_locked=True)
+                       .filter(pk=release_id, status=Release.Status.BUILDING).first())
+            if release is None:
+                continue
+            last = BuildHeartbeat.objects.filter(release_id=release_id).values_list("beat_at", flat=True).first()
+            if last is None:
+                BuildHeartbeat.objects.get_or_create(release_id=release_id, defaults={"beat_at": release.created_at})
+                last = release.created_at
+            if last >= cutoff or not BuildHeartbeat.objects.filter(release_id=release_id, beat_at=last).update(
+                    beat_at=now):
+                continue
+            audit.record(actor=SYSTEM, action=AuditAction.RELEASE_RESTART, obj=release, details={
+                "version": release.version, "attempt": release.attempts + 1,
+                "silent_seconds": int((now - last).total_seconds())})
+            transaction.on_commit(lambda pk=release_id: queue_build(pk), robust=True)
+            restarted.append(release.version)
+    return restarted
 
 
 @contextmanager

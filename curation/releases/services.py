@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.network import client_address
@@ -16,7 +17,7 @@ from core.actions import AuditAction
 from core.actors import SYSTEM, person
 from core.errors import DomainError
 from curation import permissions
-from curation.models import Download, Feed, Release, ReleaseDelta, SigningKey
+from curation.models import BuildHeartbeat, Download, Feed, Release, ReleaseDelta, SigningKey
 from curation.models.releases import BASELINE_LIST
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.storage import export_storage, write_stream
@@ -36,7 +37,7 @@ def release_request(*, actor, note: str = "") -> Release:
             release = _next_release(actor, note)
             audit.record(actor=actor, action=AuditAction.RELEASE_REQUEST, obj=release,
                          details={"version": release.version, "attempt": release.attempts + 1})
-            transaction.on_commit(lambda: _queue_build(release.pk), robust=True)
+            transaction.on_commit(lambda: queue_build(release.pk), robust=True)
     except IntegrityError:
         raise _busy() from None
     return release
@@ -59,14 +60,23 @@ def _next_release(actor, note: str) -> Release:
         latest.status, latest.note, latest.error, latest.created_by = Release.Status.BUILDING, note, "", person(actor)
         latest.progress = ""
         latest.save(update_fields=["status", "note", "error", "created_by", "progress"])
+        _beat_requested(latest)
         return latest
     version = latest.version + 1 if latest else 1
-    return Release.objects.create(
+    release = Release.objects.create(
         version=version, note=note, created_by=person(actor), previous_version=latest.version if latest else None
     )
+    _beat_requested(release)
+    return release
 
 
-def _queue_build(release_id: int) -> None:
+def _beat_requested(release: Release) -> None:
+    """The watchdog counts a build's silence from its request until its first attempt beats."""
+    BuildHeartbeat.objects.update_or_create(release_id=release.pk,
+                                            defaults={"attempt": release.attempts, "beat_at": timezone.now()})
+
+
+def queue_build(release_id: int) -> None:
     from curation.tasks import release_build
 
     release_build.delay(release_id)
