@@ -69,9 +69,8 @@ def s3_options(*, url_seconds: int) -> dict:
         "access_key": access_key,
         "secret_key": secret_key,
         "signature_version": "s3v4",
-        "querystring_auth": True,  # every URL is presigned: the bucket stays private
+        "querystring_auth": True,  # every URL is presigned; no ACL is set, so objects stay private
         "querystring_expire": url_seconds,
-        "default_acl": None,  # the bucket's own (private) policy
         "file_overwrite": False,  # as on the file system: a taken name gets another
         # Not guessed from the name: `x.csv.gz` would be stored with Content-Encoding gzip, which
         # clients undo, so the bytes saved would not be the bytes in the manifest. A download asks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -16,6 +16,22 @@ from curation.models import Feed, Release, SigningKey
 from curation.releases import downloads, services
 from curation.releases.exports import manifest_name, signature_name
 from curation.releases.serializers import PublishInput, ReleaseOutput
+
+_RANGE_NOT_SATISFIABLE = inline_serializer("RangeNotSatisfiable", {
+    "detail": serializers.CharField(), "code": serializers.CharField()})
+
+
+def _download_responses(media_type: str, whole) -> dict:
+    """What a download answers (curation/releases/downloads.py; README "Downloads")."""
+    return {
+        (200, media_type): whole,
+        (206, media_type): OpenApiResponse(bytes, description="One byte range (`Range: bytes=...`)."),
+        302: OpenApiResponse(description="With object storage: `Location` is a presigned URL that expires after "
+                                         "BASELINE_DOWNLOAD_URL_SECONDS."),
+        304: OpenApiResponse(description="`If-None-Match` names the ETag (the SHA-256): not a download."),
+        416: OpenApiResponse(_RANGE_NOT_SATISFIABLE,
+                             description="A malformed range, or one past the end (`Content-Range: bytes */SIZE`)."),
+    }
 
 
 def _require_release_role(request) -> None:
@@ -85,7 +101,7 @@ class ReleaseDetailView(APIView):
 
 
 class ReleaseFileView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=_download_responses("application/octet-stream", bytes))
     def get(self, request, version: int, file_format: str):
         release = _published(request, version)
         record = release.files.filter(format=file_format).first()
@@ -97,7 +113,7 @@ class ReleaseFileView(APIView):
 
 
 class ManifestView(APIView):
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=_download_responses("application/json", OpenApiTypes.OBJECT))
     def get(self, request, version: int):
         release = _published(request, version)
         return downloads.download(request, release, downloads.in_database(
@@ -119,7 +135,7 @@ class SignatureView(APIView):
 
 class DeltaView(APIView):
     @extend_schema(parameters=[OpenApiParameter("since", int, required=True)],
-                   responses={(200, "text/csv"): bytes})
+                   responses=_download_responses("text/csv", bytes))
     def get(self, request, version: int):
         release = _published(request, version)
         if Feed.STANDARD not in permissions.entitled_feeds(request.user):
