@@ -8,6 +8,9 @@ import hashlib
 
 import pytest
 from django.http import FileResponse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from core.models import AuditEntry
 from curation.models import Download
@@ -190,3 +193,15 @@ def test_the_release_page_download_link_resumes_in_the_browser_session(client, p
     response = client.get(URL, HTTP_RANGE="bytes=7-")
     assert response.status_code == 206 and body_of(response) == data[7:]
     assert Download.objects.get().user == personas.partner
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(header=st.one_of(st.none(), st.text(), st.from_regex(r"[bB]ytes ?= ?[0-9]{0,5}-[0-9]{0,5}", fullmatch=True)),
+       size=st.integers(min_value=0, max_value=50_000))
+def test_any_range_header_gives_a_part_inside_the_file_the_whole_file_or_a_416(header, size):
+    try:
+        part = byte_range(header, size)
+    except RangeNotSatisfiable as refusal:
+        assert str(refusal)
+    else:
+        assert part is None or 0 <= part.first <= part.last < size
