@@ -16,9 +16,11 @@ import pytest
 from django.core.management import call_command
 
 from core.models import AuditEntry
+from curation import tasks
 from curation.models import Download, ReleaseDelta
-from curation.releases import storage
-from curation.releases.services import feed_grant
+from curation.releases import exports, storage
+from curation.releases.build import attempt_start, render_file, snapshot
+from curation.releases.services import feed_grant, release_request
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,23 @@ def test_a_build_writes_every_file_to_the_bucket_and_verify_release_reads_them_b
     assert not export_storage.exists()
     call_command("verify_release", "1")
     assert "Release 1 verified" in capsys.readouterr().out
+
+
+def test_an_interrupted_build_resumed_on_object_storage_leaves_only_the_published_files(personas, s3_exports):
+    """The attempt folders and their sweep work on a bucket (listdir of key prefixes), and a name
+    already taken there is never overwritten."""
+    approved_item(personas, algorithms=("md5",))
+    release = release_request(actor=personas.curator)
+    attempt = attempt_start(release.pk)
+    snapshot(release, attempt)
+    first = render_file(release, attempt, exports.FILES[0])  # then the worker dies
+    assert first.path in s3_exports.stored()
+    assert storage.write_stream(first.path, [b"other bytes"]).path != first.path  # not overwritten
+    assert tasks.release_build(release.pk) == "published"
+    release.refresh_from_db()
+    kept = sorted(release.files.values_list("path", flat=True))
+    assert {path.rsplit("/", 1)[0] for path in kept} == {"releases/v1/attempt-2"}
+    assert s3_exports.stored() == kept  # attempt 1's files (and the extra one) swept
 
 
 def test_verify_release_names_a_file_missing_from_the_bucket(release, s3_exports, capsys):
