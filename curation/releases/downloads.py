@@ -111,7 +111,7 @@ def download(request, release: Release, material: Material) -> HttpResponseBase:
     if (cached := not_modified(request, material.sha256)) is not None:
         return cached
     if material.path is not None and storage.is_object_storage():
-        # The store answers Range and If-None-Match on the presigned URL itself.
+        # The store answers a Range on the presigned URL itself (its ETag is not ours: 304s are ours).
         url = storage.download_url(material.path, name=material.name, content_type=material.content_type)
         services.download_record(request, release, material.label)
         response = HttpResponseRedirect(url)
