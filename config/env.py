@@ -59,6 +59,16 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return result
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    """One of `choices` (compared without regard to case), or `default` when unset."""
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value.lower()
+
+
 def env_list(name: str, default: list[str] | None = None, *, required: bool = False) -> list[str]:
     value = _raw(name)
     if value is None:

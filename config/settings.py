@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_class_path, env_int, env_list, env_rate, env_str, parse_database_url
+from config.export_storage import exports_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -259,13 +260,20 @@ if not DEBUG and not BASELINE_REQUIRE_MFA:
     raise ImproperlyConfigured("BASELINE_REQUIRE_MFA can be false only in development (DEBUG=true).")
 BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
+# With object storage a download is a redirect to a presigned URL that lives this long. SigV4
+# presigned URLs cannot outlive 7 days.
+BASELINE_DOWNLOAD_URL_SECONDS = env_int("BASELINE_DOWNLOAD_URL_SECONDS", 300, minimum=1)
+if BASELINE_DOWNLOAD_URL_SECONDS > 7 * 24 * 3600:
+    raise ImproperlyConfigured(
+        f"BASELINE_DOWNLOAD_URL_SECONDS must be at most 604800 (7 days), not {BASELINE_DOWNLOAD_URL_SECONDS}."
+    )
 # Release files go through Django's storage API: a local directory by default; in production any
-# storage every host shares (an S3-compatible backend from django-storages, or a shared volume).
-_EXPORT_STORAGE = env_class_path("BASELINE_EXPORT_STORAGE", base="django.core.files.storage.Storage")
-STORAGES["exports"] = {
-    "BACKEND": _EXPORT_STORAGE or "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(BASELINE_EXPORT_ROOT)} if _EXPORT_STORAGE is None else {},
-}
+# storage every host shares (S3-compatible object storage through django-storages, or a shared
+# volume). config/export_storage.py maps the AWS_* variables of object storage.
+STORAGES["exports"] = exports_storage(
+    env_class_path("BASELINE_EXPORT_STORAGE", base="django.core.files.storage.Storage"),
+    root=BASELINE_EXPORT_ROOT, url_seconds=BASELINE_DOWNLOAD_URL_SECONDS,
+)
 BASELINE_SIGNING_KEY_FILE = env_str("BASELINE_SIGNING_KEY_FILE")
 if DEBUG and BASELINE_SIGNING_KEY_FILE is None:
     BASELINE_SIGNING_KEY_FILE = str(VAR_DIR / "signing_key.pem")  # generated on first use

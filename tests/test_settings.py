@@ -1,5 +1,6 @@
 """Settings fail loudly on bad values: each case starts a fresh interpreter with a bad environment."""
 
+import json
 import os
 import subprocess
 import sys
@@ -18,8 +19,14 @@ GOOD = {
 }
 
 
-def load(**overrides: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_"))}
+S3 = "storages.backends.s3.S3Storage"
+S3_ENV = {"BASELINE_EXPORT_STORAGE": S3, "AWS_STORAGE_BUCKET_NAME": "baseline-releases",
+          "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret"}
+
+
+def load(*, script: str = "import config.settings", **overrides: str | None) -> subprocess.CompletedProcess:
+    """Import the settings (or run `script`) in a fresh interpreter with GOOD and `overrides`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BASELINE_", "DJANGO_", "AWS_"))}
     env.update(GOOD)
     for key, value in overrides.items():
         if value is None:
@@ -27,7 +34,7 @@ def load(**overrides: str | None) -> subprocess.CompletedProcess:
         else:
             env[key] = value
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=60, check=False,
     )
 
@@ -66,6 +73,16 @@ def test_good_production_settings_load():
         ({"BASELINE_EXPORT_STORAGE": "django.core.files.storage.NoSuchStorage"},
          "is not a django.core.files.storage.Storage class"),
         ({"BASELINE_EXPORT_STORAGE": "config.env.env_str"}, "is not a django.core.files.storage.Storage class"),
+        ({"BASELINE_DOWNLOAD_URL_SECONDS": "0"}, "BASELINE_DOWNLOAD_URL_SECONDS must be at least 1, not 0"),
+        ({"BASELINE_DOWNLOAD_URL_SECONDS": "soon"}, "BASELINE_DOWNLOAD_URL_SECONDS must be a whole number"),
+        ({"BASELINE_DOWNLOAD_URL_SECONDS": "604801"}, "BASELINE_DOWNLOAD_URL_SECONDS must be at most 604800"),
+        ({"BASELINE_EXPORT_STORAGE": S3, "AWS_STORAGE_BUCKET_NAME": None},
+         "AWS_STORAGE_BUCKET_NAME must be set when BASELINE_EXPORT_STORAGE is storages.backends.s3.S3Storage"),
+        ({**S3_ENV, "AWS_SECRET_ACCESS_KEY": None},
+         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together, or neither"),
+        ({**S3_ENV, "AWS_S3_ADDRESSING_STYLE": "sideways"},
+         "AWS_S3_ADDRESSING_STYLE must be one of auto, path, virtual, not 'sideways'"),
+        ({**S3_ENV, "AWS_S3_ENDPOINT_URL": "minio:9000"}, "AWS_S3_ENDPOINT_URL must be an http:// or https:// URL"),
         ({"BASELINE_LOCKOUT_FAILURES": "0"}, "BASELINE_LOCKOUT_FAILURES must be at least 1"),
         ({"BASELINE_TRUSTED_PROXIES": "one"}, "BASELINE_TRUSTED_PROXIES must be a whole number"),
     ],
@@ -80,6 +97,30 @@ def test_development_needs_no_secret_and_may_turn_mfa_off(tmp_path):
     result = load(DEBUG="true", SECRET_KEY=None, ALLOWED_HOSTS=None, BASELINE_REQUIRE_MFA="false",
                   DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     assert result.returncode == 0, result.stderr
+
+
+def test_object_storage_options_come_from_the_aws_variables():
+    result = load(**S3_ENV, AWS_S3_ENDPOINT_URL="https://objects.example:9000", AWS_S3_REGION_NAME="eu-west-1",
+                  AWS_S3_ADDRESSING_STYLE="Path", BASELINE_DOWNLOAD_URL_SECONDS="60",
+                  script="import json, config.settings as s; print(json.dumps(s.STORAGES['exports']))")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"BACKEND": S3, "OPTIONS": {
+        "bucket_name": "baseline-releases", "endpoint_url": "https://objects.example:9000",
+        "region_name": "eu-west-1", "addressing_style": "path", "location": "",
+        "access_key": "AKIDEXAMPLE", "secret_key": "not-a-real-secret", "signature_version": "s3v4",
+        "querystring_auth": True, "querystring_expire": 60, "file_overwrite": False,
+        "object_parameters": {"ContentType": "application/octet-stream"}, "max_memory_size": 8 * 1024 * 1024,
+    }}
+
+
+def test_object_storage_without_keys_leaves_them_to_boto3():
+    """No credential has a default: without the two keys boto3 finds its own (an instance role...)."""
+    result = load(BASELINE_EXPORT_STORAGE=S3, AWS_STORAGE_BUCKET_NAME="baseline-releases",
+                  script="import json, config.settings as s; print(json.dumps(s.STORAGES['exports']['OPTIONS']))")
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert "access_key" not in options and "secret_key" not in options
+    assert options["querystring_expire"] == 300
 
 
 def test_good_rates_and_storage_classes_load():

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -14,11 +13,25 @@ from core.api import Pagination, paginated
 from core.inputs import whole_number
 from curation import permissions
 from curation.models import Feed, Release, SigningKey
-from curation.releases import services, storage
+from curation.releases import downloads, services
 from curation.releases.exports import manifest_name, signature_name
 from curation.releases.serializers import PublishInput, ReleaseOutput
 
-CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
+_RANGE_NOT_SATISFIABLE = inline_serializer("RangeNotSatisfiable", {
+    "detail": serializers.CharField(), "code": serializers.CharField()})
+
+
+def _download_responses(media_type: str, whole) -> dict:
+    """What a download answers (curation/releases/downloads.py; README "Downloads")."""
+    return {
+        (200, media_type): whole,
+        (206, media_type): OpenApiResponse(bytes, description="One byte range (`Range: bytes=...`)."),
+        302: OpenApiResponse(description="With object storage: `Location` is a presigned URL that expires after "
+                                         "BASELINE_DOWNLOAD_URL_SECONDS."),
+        304: OpenApiResponse(description="`If-None-Match` names the ETag (the SHA-256): not a download."),
+        416: OpenApiResponse(_RANGE_NOT_SATISFIABLE,
+                             description="A malformed range, or one past the end (`Content-Range: bytes */SIZE`)."),
+    }
 
 
 def _require_release_role(request) -> None:
@@ -87,28 +100,8 @@ class ReleaseDetailView(APIView):
         return Response(_out(request, _release(request, version)))
 
 
-def _not_modified(request, sha256: str) -> HttpResponseNotModified | None:
-    """304 when the client already holds these bytes (ETag = their SHA-256); not a download."""
-    etag = f'"{sha256}"'
-    tags = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
-    return HttpResponseNotModified(headers={"ETag": etag}) if etag in tags or "*" in tags else None
-
-
-def _file_response(*, path: str, name: str, sha256: str, size: int):
-    etag = f'"{sha256}"'
-    suffix = name[name.rfind("."):]
-    response = FileResponse(
-        storage.open_file(path), as_attachment=True, filename=name,
-        content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
-    )
-    response["ETag"] = etag
-    response["Content-Length"] = str(size)
-    response["X-Content-SHA256"] = sha256
-    return response
-
-
 class ReleaseFileView(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=_download_responses("application/octet-stream", bytes))
     def get(self, request, version: int, file_format: str):
         release = _published(request, version)
         record = release.files.filter(format=file_format).first()
@@ -116,24 +109,15 @@ class ReleaseFileView(APIView):
             raise NotFound(f"Release {version} has no file of format {file_format!r}.")
         if record.feed not in permissions.entitled_feeds(request.user):
             raise PermissionDenied(f"Your organisation is not entitled to the {record.feed} feed.")
-        if (cached := _not_modified(request, record.sha256)) is not None:
-            return cached
-        services.download_record(request, release, file_format)
-        return _file_response(path=record.path, name=record.name, sha256=record.sha256, size=record.size)
+        return downloads.download(request, release, downloads.stored(file_format, record))
 
 
 class ManifestView(APIView):
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    @extend_schema(responses=_download_responses("application/json", OpenApiTypes.OBJECT))
     def get(self, request, version: int):
         release = _published(request, version)
-        if (cached := _not_modified(request, release.manifest_sha256)) is not None:
-            return cached
-        services.download_record(request, release, "manifest")
-        body = bytes(release.manifest)
-        response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = f'"{release.manifest_sha256}"'
-        response["Content-Disposition"] = f'attachment; filename="{manifest_name(version)}"'
-        return response
+        return downloads.download(request, release, downloads.in_database(
+            "manifest", name=manifest_name(version), body=bytes(release.manifest), sha256=release.manifest_sha256))
 
 
 class SignatureView(APIView):
@@ -151,7 +135,7 @@ class SignatureView(APIView):
 
 class DeltaView(APIView):
     @extend_schema(parameters=[OpenApiParameter("since", int, required=True)],
-                   responses={(200, "text/csv"): bytes})
+                   responses=_download_responses("text/csv", bytes))
     def get(self, request, version: int):
         release = _published(request, version)
         if Feed.STANDARD not in permissions.entitled_feeds(request.user):
@@ -160,10 +144,7 @@ class DeltaView(APIView):
         if since is None:
             return Response({"since": ["A published version number below this one is required."]}, status=400)
         delta = services.delta_since(release, since)
-        if (cached := _not_modified(request, delta.sha256)) is not None:
-            return cached
-        services.download_record(request, release, f"delta-since-{since}")
-        return _file_response(path=delta.path, name=delta.name, sha256=delta.sha256, size=delta.size)
+        return downloads.download(request, release, downloads.stored(f"delta-since-{since}", delta))
 
 
 class SigningKeysView(APIView):

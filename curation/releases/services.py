@@ -128,14 +128,17 @@ def feed_grant(*, actor, organisation, feed_name: str, revoke: bool = False) -> 
                      details={"feed": feed.name})
 
 
-def download_record(request, release: Release, file: str) -> None:
-    """Log a download of release material (who, which file, when, from where) with its audit entry."""
+def download_record(request, release: Release, file: str, *, part: str | None = None) -> None:
+    """Log a download of release material (who, which file, when, from where) with its audit entry.
+
+    Every answer that hands bytes out is one download, a byte range (`part`, "FIRST-LAST", which
+    the audit entry names) included: each request of a resumed download is logged."""
     user = request.user
+    details = {"version": release.version, "file": file} | ({"range": part} if part else {})
     with transaction.atomic():
         Download.objects.create(user=user, organisation_id=user.organisation_id, release=release, file=file,
                                 address=client_address(request))
-        audit.record(actor=user, action=AuditAction.RELEASE_DOWNLOAD, obj=release,
-                     details={"version": release.version, "file": file})
+        audit.record(actor=user, action=AuditAction.RELEASE_DOWNLOAD, obj=release, details=details)
 
 
 def signing_key_register() -> SigningKey:

@@ -22,6 +22,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.factories import PASSWORD
+from tests.object_storage import moto_server, s3_exports  # noqa: F401 (fixtures: test_object_storage_download.py)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
