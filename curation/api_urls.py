@@ -23,7 +23,7 @@ urlpatterns = [
     path("releases/", release_api.ReleaseListView.as_view(), name="api-releases"),
     path("releases/latest/", release_api.ReleaseLatestView.as_view(), name="api-release-latest"),
     path("releases/<int:version>/", release_api.ReleaseDetailView.as_view(), name="api-release"),
-    path("releases/<int:version>/files/<slug:file_format>/", release_api.ReleaseFileView.as_view(),
+    path("releases/<int:version>/files/<str:file_format>/", release_api.ReleaseFileView.as_view(),
          name="api-release-file"),
     path("releases/<int:version>/manifest/", release_api.ManifestView.as_view(), name="api-release-manifest"),
     path("releases/<int:version>/signature/", release_api.SignatureView.as_view(), name="api-release-signature"),

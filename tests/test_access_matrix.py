@@ -172,7 +172,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET v2": api_row(403, curator=200, partners=404),  # building: curators only
         "GET v99": api_row(403, curator=404, partners=404),
     },
-    "api/v1/releases/<int:version>/files/<slug:file_format>/": {
+    "api/v1/releases/<int:version>/files/<str:file_format>/": {
         "GET v1 csv": api_row(403, curator=200, partner=200),  # standard feed
         "GET v1 photodna": api_row(403, curator=200),  # photodna feed: nobody is entitled
         "GET v1 nonsense": api_row(403, curator=404, partners=404),
@@ -561,8 +561,10 @@ def test_lists_show_each_caller_only_what_it_may_reach(world):
         assert {item for item in ours if item in page} == expected, caller
     held_page = world.client_for("curator", api=False).get("/held/").content.decode()
     assert held in held_page and pending not in held_page and rejected[:8] in held_page  # its earlier item
-    standard = {"csv", "json", "md5", "sha1", "sha256", "pdq", "vpdq", "threatexchange", "delta"}
-    releases_seen = {"curator": ({1, 2}, standard | {"photodna", "vics"}), "partner": ({1}, standard),
+    full = {"csv", "json", "md5", "sha1", "sha256", "pdq", "vpdq", "threatexchange"}
+    standard = full | {f"{f}.gz" for f in full} | {"delta"}  # each full file and its gzip copy
+    photodna = {"photodna", "vics", "photodna.gz", "vics.gz"}
+    releases_seen = {"curator": ({1, 2}, standard | photodna), "partner": ({1}, standard),
                      "unentitled_partner": ({1}, set())}
     for caller, (versions, formats) in releases_seen.items():
         api = world.client_for(caller, api=True)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +42,7 @@ from core.actors import SYSTEM
 from curation.models import BuildHeartbeat, Release, ReleaseFile
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.services import queue_build, signing_key_register
-from curation.releases.storage import export_storage, write_stream
+from curation.releases.storage import SPOOL_BYTES, chunks_of, export_storage, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def _build(release: Release, attempt: int) -> str:
         files = []
         for number, spec in enumerate(exports.FILES, start=1):
             _progress(release, attempt, f"writing {spec.format} ({number} of {len(exports.FILES)})")
-            files.append(render_file(release, attempt, spec))
+            files.extend(render_file(release, attempt, spec))
         _progress(release, attempt, "signing the manifest")
         manifest = _manifest(release, files)
         _publish(release, attempt, files, manifest)
@@ -200,17 +202,64 @@ def attempt_path(release: Release, attempt: int, name: str) -> str:
     return f"releases/v{release.version}/attempt-{attempt}/{name}"
 
 
-def render_file(release: Release, attempt: int, spec: exports.FileSpec) -> ReleaseFile:
-    name = spec.name(release.version)
-    stored = write_stream(attempt_path(release, attempt, name), membership.chunks_for(release, spec.format))
+def render_file(release: Release, attempt: int, spec: exports.FileSpec) -> list[ReleaseFile]:
+    """Render one file from the membership and store it, with its gzip copy compressed on the way
+    (in a thread of its own: zlib runs outside the GIL, beside the rendering); both recorded."""
+    rendered = [spec]
+    stored = []
+    copy = spec.gzip_copy
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        chunks = membership.chunks_for(release, spec.format)
+        name = spec.name(release.version)
+        stored.append(write_stream(attempt_path(release, attempt, name),
+                                   chunks if copy is None else _compressed_into(chunks, spool)))
+        if copy is not None:
+            spool.seek(0)
+            rendered.append(copy)
+            stored.append(write_stream(attempt_path(release, attempt, copy.name(release.version)),
+                                       chunks_of(spool)))
     try:
         with _owned(release, attempt):
-            ReleaseFile.objects.filter(release=release, format=spec.format).delete()
-            return ReleaseFile.objects.create(release=release, format=spec.format, feed=spec.feed, name=name,
-                                              path=stored.path, size=stored.size, sha256=stored.sha256)
+            ReleaseFile.objects.filter(release=release, format__in=[s.format for s in rendered]).delete()
+            return [ReleaseFile.objects.create(release=release, format=s.format, feed=s.feed,
+                                               name=s.name(release.version), path=f.path, size=f.size,
+                                               sha256=f.sha256) for s, f in zip(rendered, stored, strict=True)]
     except Superseded:
-        export_storage().delete(stored.path)  # never recorded, so never served: nothing to keep
+        for f in stored:
+            export_storage().delete(f.path)  # never recorded, so never served: nothing to keep
         raise
+
+
+def _compressed_into(chunks: Iterator[bytes], out) -> Iterator[bytes]:
+    """Pass `chunks` through while a thread writes their deterministic gzip to `out`. The queue is
+    bounded, so memory stays a few chunks whatever the file's size."""
+    work: queue.Queue = queue.Queue(maxsize=16)
+    failure: list[BaseException] = []
+
+    def compress() -> None:
+        gz = exports.GzipCopy()
+        try:
+            while (chunk := work.get()) is not None:
+                out.write(gz.feed(chunk))
+            out.write(gz.finish())
+        except BaseException as exc:  # handed to the build, which fails
+            failure.append(exc)
+            while work.get() is not None:  # keep draining so the producer never blocks
+                pass
+
+    thread = threading.Thread(target=compress, name="release-gzip", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        for chunk in chunks:
+            work.put(chunk)
+            yield chunk
+        finished = True
+    finally:
+        work.put(None)
+        thread.join()
+    if finished and failure:
+        raise failure[0]
 
 
 def _sweep_other_attempts(release: Release, attempt: int) -> None:

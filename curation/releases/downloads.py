@@ -28,7 +28,8 @@ from django.utils.http import content_disposition_header
 from curation.models import Release
 from curation.releases import services, storage
 
-CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".txt": "text/plain; charset=utf-8",
+                 ".gz": "application/gzip"}  # a gzip copy is the file itself, never a Content-Encoding
 _RANGE = re.compile(r"([0-9]*)-([0-9]*)")
 _RANGE_FORMS = "one range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-SUFFIX (whole numbers, FIRST ≤ LAST)"
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -55,7 +57,14 @@ class FileSpec:
     def name(self, version: int) -> str:
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise ValueError(f"release version must be a positive integer, not {version!r}.")
-        return f"baseline-v{version}{_SUFFIXES[self.format]}"
+        base, gz = self.format.removesuffix(GZ), self.format.endswith(GZ)
+        return f"baseline-v{version}{_SUFFIXES[base]}{GZ if gz else ''}"
+
+    @property
+    def gzip_copy(self) -> FileSpec | None:
+        """The spec of this file's gzip copy (`csv.gz`, …); every full file has one, the delta none."""
+        return None if self.format == "delta" or self.format.endswith(GZ) else FileSpec(self.format + GZ, self.feed)
+
 
 
 _SUFFIXES = {
@@ -69,7 +78,9 @@ _SUFFIXES = {
 FILES: tuple[FileSpec, ...] = tuple(
     FileSpec(name, PHOTODNA_FEED if name in PHOTODNA_FORMATS else STANDARD_FEED) for name in _SUFFIXES
 )
-_BY_FORMAT = {spec.format: spec for spec in FILES}
+GZ = ".gz"
+GZIP_FILES: tuple[FileSpec, ...] = tuple(spec.gzip_copy for spec in FILES if spec.gzip_copy)
+_BY_FORMAT = {spec.format: spec for spec in (*FILES, *GZIP_FILES)}
 
 
 def manifest_name(version: int) -> str:
@@ -284,3 +295,41 @@ def _delta_lines(rows: Iterable[tuple[str, str, str, str, str]]) -> Iterator[str
         if change not in DELTA_CHANGES:
             raise ValueError(f"delta: change must be one of {', '.join(DELTA_CHANGES)}, not {change!r}.")
         yield _csv_row(change, item_id, media_type, algorithm, value)
+
+
+# --- gzip copies --------------------------------------------------------------------------------
+
+GZIP_LEVEL = 1  # as small as level 6 within 2% on hex lines (random digests), several times faster
+# RFC 1952 member header: deflate, no flags (no file name, no comment), mtime 0, no extra flags,
+# OS "unknown" (255), so the bytes depend on the content alone, whatever machine built them.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+class GzipCopy:
+    """Deterministic gzip of a stream fed chunk by chunk: `feed(chunk)` returns the compressed
+    bytes ready so far, `finish()` the rest with the CRC-32 and length trailer. Standard gzip
+    (`gzip.decompress`, `gunzip`, `zcat` read it); no file name, mtime 0 (DESIGN.md section 5)."""
+
+    def __init__(self, level: int = GZIP_LEVEL):
+        self._deflate = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9)
+        self._crc, self._size, self._started = 0, 0, False
+
+    def feed(self, chunk: bytes) -> bytes:
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        out = self._deflate.compress(chunk)
+        if not self._started:
+            self._started = True
+            return _GZIP_HEADER + out
+        return out
+
+    def finish(self) -> bytes:
+        head = b"" if self._started else _GZIP_HEADER
+        self._started = True
+        return head + self._deflate.flush() + struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """The deterministic gzip of `data` (tests, and anyone checking a copy by hand)."""
+    copy = GzipCopy()
+    return copy.feed(data) + copy.finish()

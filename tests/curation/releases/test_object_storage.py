@@ -24,7 +24,8 @@ from curation.releases.services import feed_grant, release_request
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", "txt": "text/plain; charset=utf-8"}
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", "txt": "text/plain; charset=utf-8",
+                 "gz": "application/gzip"}
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_an_interrupted_build_resumed_on_object_storage_leaves_only_the_publishe
     release = release_request(actor=personas.curator)
     attempt = attempt_start(release.pk)
     snapshot(release, attempt)
-    first = render_file(release, attempt, exports.FILES[0])  # then the worker dies
+    first, _gz = render_file(release, attempt, exports.FILES[0])  # then the worker dies
     assert first.path in s3_exports.stored()
     assert storage.write_stream(first.path, [b"other bytes"]).path != first.path  # not overwritten
     assert tasks.release_build(release.pk) == "published"
@@ -109,7 +110,7 @@ def test_every_file_downloads_through_a_logged_redirect_to_the_bucket(personas, 
         assert status == 200
         assert (len(body), hashlib.sha256(body).hexdigest()) == (entry["size"], entry["sha256"]), file_format
         assert headers["Content-Disposition"] == f'attachment; filename="{entry["name"]}"'
-        assert headers["Content-Type"] == CONTENT_TYPES[entry["name"].rsplit(".", 1)[1]]  # as from the disk
+        assert headers["Content-Type"] == CONTENT_TYPES[entry["name"].rsplit(".", 1)[1]], entry["name"]  # as disk
         assert headers["Content-Encoding"] is None  # stored as opaque bytes: nothing for a client to undo
         assert (Download.objects.count(), AuditEntry.objects.filter(action="release.download").count()) == (
             logged[0] + 1, logged[1] + 1)

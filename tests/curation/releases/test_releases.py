@@ -20,7 +20,10 @@ from curation.submissions.services import item_retract
 from tests.curation.helpers import approved_item, publish
 
 pytestmark = pytest.mark.django_db
-FORMATS = ["csv", "json", "md5", "sha1", "sha256", "pdq", "photodna", "vpdq", "threatexchange", "vics", "delta"]
+ROW_FORMATS = ["csv", "json", "md5", "sha1", "sha256", "pdq", "photodna", "vpdq", "threatexchange", "vics", "delta"]
+# In the manifest's order: each full file followed by its gzip copy; the delta has none.
+FORMATS = [f for row_format in ROW_FORMATS for f in ((row_format,) if row_format == "delta"
+                                                      else (row_format, f"{row_format}.gz"))]
 
 
 def read(release: Release, file_format: str) -> bytes:
@@ -90,7 +93,7 @@ def test_a_release_lists_exactly_the_approved_items_in_every_format(personas, li
 
 def test_files_follow_the_byte_rules(personas, listed):
     release = publish(personas.curator)
-    for record in release.files.all():
+    for record in release.files.exclude(format__endswith=".gz"):
         data = read(release, record.format)
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data and data.endswith(b"\n")
         data.decode("utf-8")
@@ -196,11 +199,12 @@ def test_an_interrupted_build_resumes_under_the_same_version(personas, listed):
     release = release_request(actor=personas.curator)
     attempt = attempt_start(release.pk)
     snapshot(release, attempt)
-    first_csv = render_file(release, attempt, exports.FILES[0])  # then the worker dies
+    first_csv, first_gz = render_file(release, attempt, exports.FILES[0])  # then the worker dies
     assert Release.objects.get(pk=release.pk).status == "building"
     assert tasks.release_build(release.pk) == "published"
     release.refresh_from_db()
     assert (release.version, release.attempts) == (1, 2) and release.files.count() == len(FORMATS)
+    assert first_gz.path == "releases/v1/attempt-1/baseline-v1.csv.gz" and not export_storage().exists(first_gz.path)
     assert ReleaseFile.objects.filter(release=release, format="csv").count() == 1
     assert {f.path.rsplit("/", 1)[0] for f in release.files.all()} == {"releases/v1/attempt-2"}
     assert first_csv.path == "releases/v1/attempt-1/baseline-v1.csv"  # never overwritten by the retry...
@@ -397,3 +401,43 @@ def test_a_rewritten_audit_chain_is_caught_by_the_heads_signed_into_releases(per
         call_command("verify_audit_log")
     assert exc.value.code == 1
     assert "audit_head signed into release(s) 1 is no longer in the chain" in capsys.readouterr().err
+
+
+def test_every_full_file_has_a_deterministic_standard_gzip_copy(personas, listed):
+    """DESIGN.md section 5: `<name>.gz` beside each full file (not the delta), in the manifest with
+    its own size and SHA-256, standard gzip with no file name and mtime 0, the same bytes for the
+    same content whichever build made it."""
+    import gzip
+
+    from curation.releases.exports import gzip_bytes
+
+    release = publish(personas.curator)
+    manifest = {f["format"]: f for f in json.loads(bytes(release.manifest))["files"]}
+    assert "delta.gz" not in manifest
+    for row_format in ROW_FORMATS[:-1]:
+        raw, copy = read(release, row_format), read(release, f"{row_format}.gz")
+        entry = manifest[f"{row_format}.gz"]
+        assert entry["name"] == manifest[row_format]["name"] + ".gz" and entry["feed"] == manifest[row_format]["feed"]
+        assert (len(copy), hashlib.sha256(copy).hexdigest()) == (entry["size"], entry["sha256"])
+        assert gzip.decompress(copy) == raw, row_format
+        assert copy[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, mtime 0, OS unknown
+        assert copy == gzip_bytes(raw), row_format  # fed in chunks or whole: the same bytes
+    with gzip.open(io.BytesIO(read(release, "csv.gz"))) as handle:
+        assert handle.read().startswith(b"item_id,media_type,algorithm,value,added_in_version\n")
+    assert gzip.decompress(gzip_bytes(b"")) == b""
+
+
+def test_a_gzip_copy_downloads_by_its_dotted_format(personas, listed, api):
+    from core.actors import SYSTEM
+    from curation.releases.services import feed_grant
+
+    release = publish(personas.curator)
+    feed_grant(actor=SYSTEM, organisation=personas.partner.organisation, feed_name="standard")
+    response = api(personas.partner).get("/api/v1/releases/1/files/csv.gz/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/gzip"
+    assert "Content-Encoding" not in response  # the file itself, not a transfer coding
+    body = b"".join(response.streaming_content)
+    assert body == read(release, "csv.gz")
+    assert response["Content-Disposition"] == 'attachment; filename="baseline-v1.csv.gz"'
+    assert api(personas.partner).get("/api/v1/releases/1/files/photodna.gz/").status_code == 403
+    assert api(personas.partner).get("/api/v1/releases/1/files/delta.gz/").status_code == 404
