@@ -2,17 +2,18 @@
 `submission_create`, in batches of `IMPORT_BATCH` items, each one transaction and one lock of the
 audit head (so other writers wait for a batch, never for the whole file).
 
-Every item is validated in Python first (normalisation and format checks are per value), and an
-item repeating a signature of an earlier item of the file is refused. Then each batch is checked
+Each item is validated in Python (normalisation and format checks are per value), and an item
+repeating a signature of an earlier item of the file is refused. Then each batch is checked
 against the stored signatures and written: on PostgreSQL set-based (COPY into a staging table,
-one join, INSERT … SELECT: staging.py), elsewhere (SQLite, in development) through the ORM."""
+one join, COPY and INSERT … SELECT: staging.py), elsewhere (SQLite, in development) through the
+ORM, item by item in Python."""
 
 from __future__ import annotations
 
 import gc
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -57,15 +58,21 @@ def submissions_import(*, actor, items: dict[str, ItemInput]) -> ImportOutcome:
         raise DomainError("Only investigators submit items.", code="forbidden", kind="forbidden")
     outcome = ImportOutcome()
     criteria_set = CriteriaSet.objects.get(is_active=True)
-    staged = connection.vendor == "postgresql"
-    import_batch = _import_batch_staged if staged else _import_batch
-    with collector_paused(), staging.stage_table() if staged else nullcontext():
-        valid = _validated(items, outcome)
-        keys = list(valid)
-        for start in range(0, len(keys), IMPORT_BATCH):
-            batch = {key: valid[key] for key in keys[start:start + IMPORT_BATCH]}
-            import_batch(actor, batch, criteria_set, outcome)
+    with collector_paused():
+        if _uses_staging():
+            with staging.stage_table():
+                _import_staged(actor, items, criteria_set, outcome)
+        else:
+            valid = _validated(items, outcome, {})
+            keys = list(valid)
+            for start in range(0, len(keys), IMPORT_BATCH):
+                batch = {key: valid[key] for key in keys[start:start + IMPORT_BATCH]}
+                _import_batch(actor, batch, criteria_set, outcome)
     return outcome
+
+
+def _uses_staging() -> bool:
+    return connection.vendor == "postgresql"
 
 
 @contextmanager
@@ -82,11 +89,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validated(items: dict[str, ItemInput], outcome: ImportOutcome) -> dict[str, Validated]:
+def _validated(items: dict[str, ItemInput], outcome: ImportOutcome,
+               first_holder: dict[tuple[str, str], str]) -> dict[str, Validated]:
     """The items that pass `submission_validate` and repeat no signature of an earlier valid item of
-    the file (in file order: an item refused for a repeat claims none of its signatures)."""
+    the file (`first_holder`, kept from one call to the next: in file order, an item refused for a
+    repeat claims none of its signatures)."""
     valid: dict[str, Validated] = {}
-    first_holder: dict[tuple[str, str], str] = {}
     for key, item in items.items():
         try:
             validated = submission_validate(item)
@@ -115,46 +123,88 @@ def _flatten(errors: dict) -> list[tuple[int | None, str]]:
     return parts
 
 
-def _import_batch_staged(actor, batch: dict[str, Validated], criteria_set, outcome: ImportOutcome) -> None:
-    """One batch on PostgreSQL: stage its signatures, refuse the clashes found by one join, write the
-    rest with COPY and INSERT … SELECT, and their audit entries, in one transaction."""
-    keys = list(batch)
-    ids = [uuid.uuid4() for _ in keys]
-    submissions: list[Submission] = []
-    changes: list[audit.Change] = []
-    refused: list[int] = []
+# --- PostgreSQL: staged and set-based ---------------------------------------------------------------
 
-    def accepted(clashes: dict[int, staging.Clash], links: dict[int, EarlierLink]) -> Iterator[Submission]:
-        # Made while COPY sends them: PostgreSQL stores each chunk while the next is built.
-        for n, key in enumerate(keys):
-            validated, clash, link = batch[key], clashes.get(n), links.get(n, EarlierLink())
-            if clash is not None:
-                outcome.errors[key] = [(None, duplicate_of(clash.algorithm, clash.item_id, clash.status).message)]
-            elif link.held and not validated.item.reason:
-                outcome.errors[key] = [(None, reason_required_error().message)]
-            else:
-                submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set,
-                                            link=link, pk=ids[n])
-                submissions.append(submission)
-                changes.extend(create_changes(submission, validated.clean))
-                yield submission
-                continue
-            refused.append(n)
+@dataclass(frozen=True)
+class _Ready:
+    """A valid item of a batch, built (with the id it is staged under) as if it linked to no
+    earlier item, and its audit entries: all that needs no database, made ahead."""
 
+    key: str
+    validated: Validated
+    submission: Submission
+    changes: list[audit.Change]
+
+
+def _import_staged(actor, items: dict[str, ItemInput], criteria_set, outcome: ImportOutcome) -> None:
+    """Batch after batch of `IMPORT_BATCH` items of the file. Python's part of the next batch (its
+    validation, its items) is done while PostgreSQL stores this one's signatures."""
+    keys, first_holder = list(items), {}
+    starts = iter(range(0, len(keys), IMPORT_BATCH))
+
+    def prepare_next() -> list[_Ready] | None:
+        start = next(starts, None)
+        if start is None:
+            return None
+        valid = _validated({key: items[key] for key in keys[start:start + IMPORT_BATCH]}, outcome, first_holder)
+        return [_ready(actor, key, validated, criteria_set, EarlierLink(), uuid.uuid4())
+                for key, validated in valid.items()]
+
+    batch = prepare_next()
+    while batch is not None:
+        batch = _import_batch_staged(actor, batch, criteria_set, outcome, prepare_next)
+
+
+def _ready(actor, key: str, validated: Validated, criteria_set, link: EarlierLink, pk) -> _Ready:
+    submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link, pk=pk)
+    return _Ready(key, validated, submission, create_changes(submission, validated.clean))
+
+
+def _import_batch_staged(actor, batch: list[_Ready], criteria_set, outcome: ImportOutcome, prepare_next):
+    """One batch in one transaction: stage its signatures, refuse the clashes one join finds, write
+    the rest (COPY, INSERT … SELECT) and their audit entries. Returns the next batch, prepared."""
+    following: list[list[_Ready] | None] = []
+    if not batch:
+        return prepare_next()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            staging.stage(cursor, ((n, ids[n], batch[key].clean) for n, key in enumerate(keys)))
+            staging.stage(cursor, ((n, ready.submission.pk, ready.validated.clean) for n, ready in enumerate(batch)))
             clashes, closed = staging.matches(cursor)
-            staging.copy_submissions(cursor, accepted(clashes, earlier_links(closed)))
-            staging.insert_signatures(cursor, refused)  # complete: the COPY went through every item
+            submissions, changes, refused = _decided(actor, batch, criteria_set, clashes, earlier_links(closed),
+                                                     outcome)
+            staging.copy_submissions(cursor, submissions)
+            staging.insert_signatures(cursor, refused, meanwhile=lambda: following.append(prepare_next()))
             audit.record_many(actor=actor, changes=changes)
             _plan_digests(submissions)
     except IntegrityError:
-        _one_at_a_time(actor, {key: batch[key] for key in keys if key not in outcome.errors}, outcome)
-        return
-    for submission in submissions:  # as bulk_create leaves them: saved
-        submission._state.adding, submission._state.db = False, connection.alias
-    outcome.created.extend(submissions)
+        _one_at_a_time(actor, {ready.key: ready.validated for ready in batch if ready.key not in outcome.errors},
+                       outcome)
+    else:
+        for submission in submissions:  # as bulk_create leaves them: saved
+            submission._state.adding, submission._state.db = False, connection.alias
+        outcome.created.extend(submissions)
+    return following[0] if following else prepare_next()
+
+
+def _decided(actor, batch: list[_Ready], criteria_set, clashes: dict[int, staging.Clash], links: dict[int, EarlierLink],
+             outcome: ImportOutcome) -> tuple[list[Submission], list[audit.Change], list[int]]:
+    """The batch's items to write, their audit entries, and the numbers of those refused: a clash
+    with a held, pending or approved item, or a rejected item's signature without a reason."""
+    submissions, changes, refused = [], [], []
+    for n, ready in enumerate(batch):
+        clash, link = clashes.get(n), links.get(n)
+        if clash is not None:
+            outcome.errors[ready.key] = [(None, duplicate_of(clash.algorithm, clash.item_id, clash.status).message)]
+        elif link is not None and link.held and not ready.validated.item.reason:
+            outcome.errors[ready.key] = [(None, reason_required_error().message)]
+        else:
+            if link is not None:  # built again, linked
+                ready = _ready(actor, ready.key, ready.validated, criteria_set, link, ready.submission.pk)
+            submissions.append(ready.submission)
+            changes.extend(ready.changes)
+            continue
+        refused.append(n)
+    return submissions, changes, refused
 
 
 def _plan_digests(submissions: list[Submission]) -> None:

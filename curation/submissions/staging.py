@@ -3,21 +3,21 @@ signatures are copied (COPY) into a temporary staging table, matched against the
 in one join, and the accepted items' signatures are inserted from it with one INSERT … SELECT.
 
 The rules are `submission_create`'s (services.py); only how they are asked changes: one join for a
-batch instead of two queries per item. The partial unique index on active signatures stays the
-last word: a signature submitted meanwhile makes the INSERT fail, and the caller falls back to one
-item at a time."""
+batch instead of lookups through the ORM, COPY instead of model instances bound field by field.
+The partial unique index on active signatures stays the last word: a signature submitted meanwhile
+makes the INSERT fail, and the caller falls back to one item at a time."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 
 from django.db import connection
-from psycopg import sql
+from psycopg import Pipeline, sql
 
 from curation.hashing.signatures import Clean
 from curation.models import Submission
@@ -128,6 +128,16 @@ def copy_submissions(cursor, submissions: Iterable[Submission]) -> None:
             copy.write_row(_submission_row(submission))
 
 
-def insert_signatures(cursor, refused: list[int]) -> None:
-    """Write the staged signatures of every item but the `refused` ones."""
-    cursor.execute(INSERT_SIGNATURES, [refused])
+def insert_signatures(cursor, refused: list[int], *, meanwhile: Callable[[], object]) -> None:
+    """Write the staged signatures of every item but the `refused` ones, and run `meanwhile` (pure
+    Python: no database) while PostgreSQL does. In pipeline mode the statement is sent and its
+    outcome awaited after `meanwhile`, so the two cores work at once: PostgreSQL on this batch's
+    rows and indexes, Python on the next batch's validation and items."""
+    raw = connection.connection
+    if not Pipeline.is_supported():  # libpq before 14
+        cursor.execute(INSERT_SIGNATURES, [refused])
+        meanwhile()
+        return
+    with connection.wrap_database_errors, raw.pipeline():  # a unique violation: Django's IntegrityError
+        cursor.cursor.execute(INSERT_SIGNATURES, [refused])
+        meanwhile()

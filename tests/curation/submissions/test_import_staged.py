@@ -130,7 +130,7 @@ def described(outcome, earlier: dict[str, Submission]) -> dict:
 def test_items_and_audit_entries_are_those_of_the_orm_path(personas, monkeypatch):
     earlier = closed_items(personas)
     staged = import_against(personas, earlier)
-    monkeypatch.setattr(imports, "_import_batch_staged", imports._import_batch)  # the SQLite path, here
+    monkeypatch.setattr(imports, "_uses_staging", lambda: False)  # the SQLite path, here
     earlier_again = closed_items(personas)
     orm = import_against(personas, earlier_again)
     assert staged.errors == orm.errors and set(staged.errors) == {"rejected-no-reason"}
