@@ -84,44 +84,93 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
-    return record_many(actor=actor, changes=[Change(action, object_type or "", object_id, details)])[0]
+    return _append(actor, [Change(action, object_type or "", object_id, details)], instances=True)[0]
 
 
-def record_many(*, actor, changes: list[Change]) -> list[AuditEntry]:
-    """Append several entries under one lock of the head (bulk import). Same rules as `record`."""
-    if not transaction.get_connection().in_atomic_block:
+# From this many entries at once (a bulk import's batch), PostgreSQL takes them by COPY: a model
+# instance per entry, and binding its fields, cost more than hashing it.
+COPY_FROM = 100
+COLUMNS = ("seq", "created_at", "actor_id", "actor_username", "organisation_id", "action", "object_type",
+           "object_id", "details", "prev_hash", "hash")
+
+
+def record_many(*, actor, changes: list[Change]) -> None:
+    """Append several entries under one lock of the head (bulk import). Same rules and the same
+    entries as `record` for each, whichever way they are written."""
+    many = len(changes) >= COPY_FROM and transaction.get_connection().vendor == "postgresql"
+    _append(actor, changes, instances=not many)
+
+
+def _append(actor, changes: list[Change], *, instances: bool) -> list[AuditEntry]:
+    """Chain the entries onto the head and write them: as model instances (returned), or by COPY."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.record must be called inside the transaction of the change.")
     if not isinstance(actor, SystemActor | Operator) and not getattr(actor, "pk", None):
         raise TypeError(f"audit.record needs an actor (a user, SYSTEM or an Operator), not {actor!r}.")
     actor_id = getattr(actor, "pk", None)
     operator = isinstance(actor, Operator)
-    common = {
-        "actor_id": actor_id,
-        "actor_username": OPERATOR_NAME if operator else getattr(actor, "username", "") if actor_id else "",
-        "organisation_id": getattr(actor, "organisation_id", None) if actor_id else None,
-    }
+    username = OPERATOR_NAME if operator else getattr(actor, "username", "") if actor_id else ""
+    organisation_id = getattr(actor, "organisation_id", None) if actor_id else None
     # The operator's acts say who ran the command where (DESIGN.md section 3: listed until acknowledged).
     who = {"operator": {"os_user": actor.os_user, "host": actor.host}} if operator else {}
     # The row exists from the first migration; get_or_create only guards a flushed test database.
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    seq, prev_hash, now = head.seq, head.hash, timezone.now()
+    now = timezone.now()
+    rows = _chained(head, changes, who, created_at=now, actor_id=actor_id, actor_username=username,
+                    organisation_id=organisation_id)
     entries = []
-    for change in changes:
-        seq += 1
-        fields = {
-            **common,
-            "created_at": now,
-            "action": AuditAction(change.action).value,  # only declared actions (core/actions.py)
-            "object_type": change.object_type,
-            "object_id": "" if change.object_id is None else str(change.object_id),
-            "details": json.loads(canonical_json({**(change.details or {}), **who})),  # exactly what is hashed
-        }
-        entry_hash = chain_hash(prev_hash, entry_content(seq=seq, **fields))
-        entries.append(AuditEntry(seq=seq, prev_hash=prev_hash, hash=entry_hash, **fields))
-        prev_hash = entry_hash
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
-    AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev_hash)
+    if instances:
+        entries = [AuditEntry(**dict(zip(COLUMNS, row, strict=True)) | {"details": json.loads(row[8])})
+                   for row in rows]
+        AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    else:
+        with connection.cursor() as cursor, connection.wrap_database_errors, cursor.copy(
+            "COPY curation_auditentry (seq, created_at, actor_id, actor_username, organisation_id, action, "
+            "object_type, object_id, details, prev_hash, hash) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    AuditHead.objects.filter(pk=1).update(seq=head.seq, hash=head.hash)
     return entries
+
+
+def _chained(head: AuditHead, changes: list[Change], who: dict, **common) -> Iterator[tuple]:
+    """The rows of `changes` (in COLUMNS order, details as canonical JSON), each chained onto the one
+    before, starting at `head`, which is moved along to the last."""
+    content_of = _content_maker(**common)
+    # The details are stored as JSON and hashed as canonical JSON of what is stored: the text of
+    # json.loads(text) again (which may differ from the text, e.g. in the order of non-string
+    # keys). Many entries of one batch have the same details, so that is done once for each.
+    stored: dict[str, str] = {}
+    for change in changes:
+        first = canonical_json({**(change.details or {}), **who})
+        details = stored.get(first)
+        if details is None:
+            details = stored[first] = canonical_json(json.loads(first))
+        action = AuditAction(change.action).value  # only declared actions (core/actions.py)
+        object_id = "" if change.object_id is None else str(change.object_id)
+        seq = head.seq + 1
+        entry_hash = chain_hash(head.hash, content_of(seq, action, change.object_type, object_id, details))
+        yield (seq, common["created_at"], common["actor_id"], common["actor_username"], common["organisation_id"],
+               action, change.object_type, object_id, details, head.hash, entry_hash)
+        head.seq, head.hash = seq, entry_hash
+
+
+def _content_maker(*, created_at: datetime, actor_id: int | None, actor_username: str,
+                   organisation_id: int | None):
+    """`entry_content` for many entries of one actor at one moment, the parts they share written
+    once: the same text, its keys in sorted order (tests/core/test_audit.py compares the two)."""
+    text = canonical_json
+    shared = (f',"actor_id":{text(actor_id)},"actor_username":{text(actor_username)},"created_at":'
+              f'{text(created_at.astimezone(UTC).isoformat(timespec="microseconds"))},"details":')
+    organisation = f',"organisation_id":{text(organisation_id)},"seq":'
+
+    def content(seq: int, action: str, object_type: str, object_id: str, details: str) -> str:
+        return (f'{{"action":{text(action)}{shared}{details},"object_id":{text(object_id)},'
+                f'"object_type":{text(object_type)}{organisation}{seq:d}}}')
+
+    return content
 
 
 def head_hash() -> str:

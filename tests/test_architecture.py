@@ -27,6 +27,7 @@ WRITERS = {
     Path("core/audit.py"): "appends to the audit chain: the one function every service calls",
     Path("curation/releases/build.py"): "the release build (a service run by its task): attempts, files, publishing",
     Path("curation/submissions/imports.py"): "the bulk-import service (same rules as submission_create, in batches)",
+    Path("curation/submissions/staging.py"): "the bulk import's PostgreSQL writes (COPY, INSERT … SELECT)",
     Path("curation/reviews/criteria.py"): "criteria sets: the active set, and publishing a new version",
 }
 QUERYSET_WRITES = {"update", "delete", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}

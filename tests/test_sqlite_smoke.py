@@ -102,3 +102,30 @@ def test_demo_runs_on_sqlite(tmp_path):
     run(env, "manage.py", "verify_audit_log")
     # Demo history is all in the past: no notice, review or log entry dated after "now" (issue 12).
     assert run(env, "-c", FUTURE_SCRIPT).strip().splitlines()[-1] == "0"
+
+
+def test_import_runs_on_sqlite(tmp_path):
+    """Development's import path (the ORM; the staging table is PostgreSQL's): the same per-line
+    errors and outcome, and an intact audit log."""
+    import hashlib
+
+    env = sqlite_env(tmp_path)
+    run(env, "manage.py", "migrate", "--noinput")
+    run(env, "manage.py", "seed_demo")
+    md5 = [hashlib.md5(f"sqlite-import-{n}".encode()).hexdigest() for n in range(3)]  # noqa: S324
+    path = tmp_path / "candidates.csv"
+    path.write_text("item_key,media_type,algorithm,value,external_reference\n"
+                    f"a,image,md5,{md5[0]},R1\n"      # line 2
+                    "bad,image,md5,nothex,R2\n"        # line 3
+                    f"b,image,md5,{md5[1]},R3\n"      # line 4
+                    f"again,image,md5,{md5[0]},R4\n")  # line 5: repeats a
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_candidates", str(path), "--submitter", "investigator"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Imported 2 items; 2 items with errors not imported." in result.stdout
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("line 3: item 'bad': md5: expected 32 hexadecimal")
+    assert errors[1] == "line 5: item 'again': a signature repeats item 'a' of this file"
+    run(env, "manage.py", "verify_audit_log")

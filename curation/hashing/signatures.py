@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 IMAGE, VIDEO = "image", "video"
 MEDIA_TYPES = (IMAGE, VIDEO)
@@ -249,7 +250,7 @@ class Clean:
     value: str
     quality: int | None = None
 
-    @property
+    @cached_property  # asked several times per row by a bulk import; computed once
     def digest(self) -> str:
         return value_digest(self.value)
 

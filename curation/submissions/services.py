@@ -5,6 +5,7 @@ the same transaction and leaves side effects to `on_commit`."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -100,12 +101,16 @@ def _signature_filter(clean: Iterable[signatures.Clean]) -> Q:
 def duplicate_error(hit: Signature) -> DomainError:
     """The 409 for a signature already in a held, pending or approved item: that item's id and
     status, and the algorithm that clashed; nothing else (DESIGN.md section 4)."""
-    existing = hit.submission
+    return duplicate_of(hit.algorithm, hit.submission.pk, hit.submission.status)
+
+
+def duplicate_of(algorithm: str, existing_id, existing_status: str) -> DomainError:
+    """`duplicate_error` from the clash's parts, as the bulk import's set-based check finds them."""
     return DomainError(
-        f"The {hit.algorithm} signature of this item is already in item {existing.pk} ({existing.status}).",
+        f"The {algorithm} signature of this item is already in item {existing_id} ({existing_status}).",
         code="duplicate",
         kind="conflict",
-        extra={"existing_item": {"id": str(existing.pk), "status": existing.status}, "algorithm": hit.algorithm},
+        extra={"existing_item": {"id": str(existing_id), "status": existing_status}, "algorithm": algorithm},
     )
 
 
@@ -132,14 +137,26 @@ def earlier_link(previous_ids: Iterable) -> EarlierLink:
     """The link for a new item whose signatures are in the (closed) items `previous_ids`, newest
     first. It is held when any of those items, or any item of their chains, was rejected: one
     "does not meet" is not undone by submitting again (DESIGN.md section 4)."""
-    previous_ids = list(dict.fromkeys(previous_ids))
-    if not previous_ids:
-        return EarlierLink()
+    return earlier_links({None: previous_ids}).get(None, EarlierLink())
+
+
+def earlier_links(previous: dict) -> dict:
+    """`earlier_link` for many new items at once in two queries (the bulk import): new item's key
+    → the closed items sharing a signature with it, newest first. Keys without any are left out."""
+    previous = {key: list(dict.fromkeys(ids)) for key, ids in previous.items()}
+    previous = {key: ids for key, ids in previous.items() if ids}
+    if not previous:
+        return {}
+    every = {pk for ids in previous.values() for pk in ids}
     roots = {pk: root or pk for pk, root in
-             Submission.objects.filter(pk__in=previous_ids).values_list("pk", "chain_root_id")}
-    chains = Q(pk__in=roots.values()) | Q(chain_root_id__in=roots.values())
-    held = Submission.objects.filter(chains, status=Submission.Status.REJECTED).exists()
-    return EarlierLink(previous_ids[0], roots[previous_ids[0]], held)
+             Submission.objects.filter(pk__in=every).values_list("pk", "chain_root_id")}
+    chains = set(roots.values())
+    rejected = Submission.objects.filter(Q(pk__in=chains) | Q(chain_root_id__in=chains),
+                                         status=Submission.Status.REJECTED)
+    # The roots of the chains holding a rejected item (itself the root, or a later member).
+    held_roots = {pk for row in rejected.values_list("pk", "chain_root_id") for pk in row} & chains
+    return {key: EarlierLink(ids[0], roots[ids[0]], any(roots[pk] in held_roots for pk in ids))
+            for key, ids in previous.items()}
 
 
 def _earlier_link_for(clean: list[signatures.Clean]) -> EarlierLink:
@@ -157,9 +174,12 @@ def reason_required_error() -> DomainError:
     return DomainError(message, code="reason_required", extra={"errors": {"reason": [message]}})
 
 
-def new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, link: EarlierLink) -> Submission:
+def new_submission(*, actor, validated: Validated, criteria_set: CriteriaSet, link: EarlierLink,
+                   pk: uuid.UUID | None = None) -> Submission:
+    """The unsaved item; `pk` when the caller chose the id beforehand (the bulk import stages it)."""
     item = validated.item
     return Submission(
+        id=pk or uuid.uuid4(),
         media_type=item.media_type,
         external_reference=item.external_reference,
         note=item.note,

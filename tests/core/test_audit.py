@@ -1,5 +1,7 @@
 import itertools
 import json
+import uuid
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -7,7 +9,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from core import audit
-from core.actors import SYSTEM
+from core.actors import SYSTEM, Operator
 from core.models import AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,48 @@ def test_the_walk_stops_at_the_head_read_before_it(personas):
     head = AuditHead.objects.get(pk=1)
     write_entries(personas, 3)
     assert audit.verify_up_to(head) == (head.seq, None)
+
+
+# --- appends by COPY (a bulk import's batch) --------------------------------------------------------
+
+AWKWARD_DETAILS = [
+    None,
+    {},
+    {"note": "é ✓ \"quoted\" \\ back\tslash\nline", "n": 3, "x": 1.5, "none": None, "list": ["b", "a"]},
+    {"numbers": {10: "ten", 9: "nine"}},  # non-string keys: hashed as stored, as text (sorted as text)
+    {"nested": {"z": 1, "a": [1, {"k": True}]}},
+    {"when": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "id": uuid.UUID(int=7)},
+]
+
+
+@pytest.mark.parametrize("actor", ["admin", SYSTEM, Operator("ops", "host-1")])
+@pytest.mark.parametrize("details", AWKWARD_DETAILS)
+def test_the_shared_parts_content_is_entry_contents_text(personas, actor, details):
+    """record_many writes the parts of the hashed text its entries share once; the text is the same."""
+    actor = personas.admin if actor == "admin" else actor
+    with transaction.atomic():
+        audit.record(actor=actor, action="organisation.update", object_type="thing", object_id="x-1", details=details)
+    entry = AuditEntry.objects.order_by("-seq").first()
+    content_of = audit._content_maker(created_at=entry.created_at, actor_id=entry.actor_id,
+                                      actor_username=entry.actor_username, organisation_id=entry.organisation_id)
+    stored = audit.canonical_json(entry.details)
+    assert content_of(entry.seq, entry.action, entry.object_type, entry.object_id, stored) == audit._content_of(entry)
+
+
+@pytest.mark.parametrize("actor", ["admin", Operator("ops", "host-1")])
+def test_entries_written_by_copy_are_those_record_writes(personas, actor):
+    actor = personas.admin if actor == "admin" else actor
+    changes = [audit.Change("organisation.update", "thing", i, AWKWARD_DETAILS[i % len(AWKWARD_DETAILS)])
+               for i in range(audit.COPY_FROM + 5)]
+    with transaction.atomic():
+        audit.record_many(actor=actor, changes=changes)  # by COPY
+    with transaction.atomic():
+        for change in changes:  # one at a time, as model instances
+            audit.record(actor=actor, action=change.action, object_type=change.object_type,
+                         object_id=change.object_id, details=change.details)
+    fields = ("actor_id", "actor_username", "organisation_id", "action", "object_type", "object_id", "details")
+    rows = list(AuditEntry.objects.filter(object_type="thing").order_by("seq").values_list(*fields))
+    assert len(rows) == 2 * len(changes) and rows[:len(changes)] == rows[len(changes):]
+    assert verify_command() == (0, f"Audit log intact: {AuditEntry.objects.count()} entries verified.\n")
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash) == AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from core.errors import DomainError
-from curation.submissions.imports import submissions_import
+from curation.submissions.imports import collector_paused, submissions_import
 from curation.submissions.services import ItemInput
 
 COLUMNS = ["item_key", "media_type", "algorithm", "value", "external_reference"]
@@ -32,11 +32,12 @@ class Command(BaseCommand):
         user = User.objects.filter(username=submitter).first()
         if user is None:
             raise CommandError(f"No user named {submitter!r}.")
-        items, lines, errors = self.read(file)
-        try:
-            outcome = submissions_import(actor=user, items=items)
-        except DomainError as exc:
-            raise CommandError(exc.message) from None
+        with collector_paused():  # reading a large file makes as many objects as importing it
+            items, lines, errors = self.read(file)
+            try:
+                outcome = submissions_import(actor=user, items=items)
+            except DomainError as exc:
+                raise CommandError(exc.message) from None
         for key, problems in outcome.errors.items():
             for index, message in problems:
                 line = lines[key][index] if index is not None else lines[key][0]
