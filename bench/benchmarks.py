@@ -80,5 +80,18 @@ def bench_search() -> dict:
     return search()
 
 
+def bench_queue_small() -> dict:
+    from bench.review_queue import bench_queue
+
+    return bench_queue(10_000)
+
+
+def bench_queue_large() -> dict:
+    from bench.review_queue import bench_queue
+
+    return bench_queue(1_000_000)
+
+
 ALL = {"import": bench_import, "release-100k": bench_release_small, "release-1m": bench_release_large,
-       "images": bench_images, "search-1m": bench_search}
+       "images": bench_images, "search-1m": bench_search, "queue-10k": bench_queue_small,
+       "queue-1m": bench_queue_large}
