@@ -15,8 +15,8 @@ from curation.models import Recusal, Review, Submission
 from curation.submissions.selectors import with_details
 
 # The queue is counted up to this many items (a LIMIT-ed count): past it, the badge, home page, review
-# pages and digest say "1,000+", the API's `count` stops at it (`count_capped`), and pages have no last
-# page number. Counting a queue of a million exactly would be most of every page's time.
+# pages and digest say "1,000+", the API's `count` stops at it (`count_capped`), and the pages list the
+# oldest this many (core/pagination.py). Counting a queue of a million exactly took seconds a page.
 QUEUE_COUNT_CAP = 1000
 
 
