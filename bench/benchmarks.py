@@ -125,6 +125,18 @@ def bench_membership() -> dict:
     return membership()
 
 
+def bench_queue_small() -> dict:
+    from bench.review_queue import bench_queue
+
+    return bench_queue(10_000)
+
+
+def bench_queue_large() -> dict:
+    from bench.review_queue import bench_queue
+
+    return bench_queue(1_000_000)
+
+
 ALL = {"import": bench_import, "import-1m": bench_import_large, "release-100k": bench_release_small,
        "release-1m": bench_release_large, "images": bench_images, "search-1m": bench_search,
-       "membership-1m": bench_membership}
+       "membership-1m": bench_membership, "queue-10k": bench_queue_small, "queue-1m": bench_queue_large}

@@ -11,12 +11,29 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.pagination import CappedPaginator
 
 
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CappedPagination(Pagination):
+    """For lists too long to count on every request (core/pagination.py): `count` is exact up to
+    `cap`; past it `count` is the cap, `count_capped` is true, and the pages end at the cap (the last
+    one has no `next`; a page beyond is 404)."""
+
+    cap = 1000
+
+    def django_paginator_class(self, queryset, page_size: int) -> CappedPaginator:  # called as DRF calls the class
+        return CappedPaginator(queryset, page_size, cap=self.cap)
+
+    def get_paginated_response(self, data) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
 
 
 def curation_error_response(exc: DomainError) -> Response:
@@ -76,13 +93,18 @@ def exception_handler(exc, context):
     return response
 
 
-def paginated(serializer_class, name: str):
-    """The contract's page shape around a list, for the OpenAPI schema of APIViews."""
+def paginated(serializer_class, name: str, *, capped: bool = False):
+    """The contract's page shape around a list, for the OpenAPI schema of APIViews (with `capped`,
+    CappedPagination's)."""
     from rest_framework import serializers
 
-    return type(name, (serializers.Serializer,), {
+    fields = {
         "count": serializers.IntegerField(),
         "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True),
         "results": serializer_class(many=True),
-    })
+    }
+    if capped:
+        fields["count_capped"] = serializers.BooleanField(
+            help_text="True when there are more items than `count` (the list is counted up to a cap).")
+    return type(name, (serializers.Serializer,), fields)

@@ -12,6 +12,8 @@ from typing import TypeVar
 from django import forms
 from django.core.paginator import Page, Paginator
 
+from core.pagination import CappedPaginator
+
 F = TypeVar("F", bound=forms.BaseForm)
 
 
@@ -30,8 +32,10 @@ class PageForm(forms.Form):
     page = forms.CharField(required=False)
 
 
-def page_of(request, items, per_page: int) -> Page:
-    """The page of `items` that `?page=` asks for."""
+def page_of(request, items, per_page: int, *, cap: int | None = None) -> Page:
+    """The page of `items` that `?page=` asks for; with `cap`, counting at most that many items
+    (core/pagination.py)."""
     form = from_query(PageForm, request)
     number = form.cleaned_data["page"] if form.is_valid() else None
-    return Paginator(items, per_page).get_page(number)
+    paginator = Paginator(items, per_page) if cap is None else CappedPaginator(items, per_page, cap=cap)
+    return paginator.get_page(number)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from curation.models import Submission
 from curation.notices import services as notices
-from curation.reviews.selectors import digest_recipients_for, review_queue_for
+from curation.reviews.selectors import digest_recipients_for, review_queue_size
 
 
 @shared_task(ignore_result=True)
@@ -38,7 +38,7 @@ def review_digest_send(user_id: int, slot: str | None = None) -> bool:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return False
-    outcome = notices.send_digest(user, review_queue_for(user).count(),
+    outcome = notices.send_digest(user, review_queue_size(user),
                                   slot=datetime.fromisoformat(slot) if slot else None)
     if outcome.retry_at is not None:
         _send_at(user.pk, outcome.retry_at)

@@ -7,7 +7,7 @@ from django.conf import settings
 from accounts.permissions import roles_of
 from curation.notices.services import unread_count
 from curation.permissions import may_review
-from curation.reviews.selectors import review_queue_for
+from curation.reviews.selectors import review_queue_size
 from portal.navigation import links_for, top_bar
 
 
@@ -17,7 +17,7 @@ def navigation(request):
         return {}
     badges = {"notices": unread_count(user)}
     if may_review(user):
-        badges["review-queue"] = review_queue_for(user).count()
+        badges["review-queue"] = review_queue_size(user)  # "1,000+" past the cap
     links = links_for(user)
     for link in links:
         link["badge"] = badges.get(link["name"]) or 0

@@ -14,7 +14,7 @@ from accounts.models import Organisation, Role, RoleGrant, User
 from curation import permissions
 from curation.models import Criterion, Release, Review, Submission
 from curation.releases.selectors import approved_not_yet_released
-from curation.reviews.selectors import review_queue_for
+from curation.reviews.selectors import review_queue_size
 from portal import charts
 
 WEEKS = 12
@@ -31,7 +31,7 @@ def investigator(user) -> dict:
 def reviewer(user) -> dict:
     week_ago = timezone.now() - timedelta(days=7)
     return {
-        "queue": review_queue_for(user).count(),
+        "queue": review_queue_size(user),
         "this_week": Review.objects.filter(reviewer=user, created_at__gte=week_ago).count(),
         "all_time": Review.objects.filter(reviewer=user).count(),
     }

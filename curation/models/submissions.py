@@ -70,6 +70,10 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "created_at"], name="submission_org_status"),
             models.Index(fields=["status", "created_at"], name="submission_status_created"),
+            # The review queue's order over pending items only: a queue page or a capped count reads
+            # its first rows in order and stops (README, "The review queue at depth").
+            models.Index(fields=["created_at", "id"], condition=models.Q(status="pending"),
+                         name="submission_pending_queue"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -16,6 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curation.models import DigestState, Notice, Review, Submission
+
+if TYPE_CHECKING:
+    from curation.reviews.selectors import QueueSize
 
 DIGEST_INTERVAL = timedelta(hours=1)
 DIGEST_LOST_AFTER = timedelta(minutes=5)  # a planned send this late is presumed lost (see plan_digest)
@@ -100,7 +104,7 @@ class DigestOutcome:
     retry_at: datetime | None = None  # too early: the slot moved to this time; send again then
 
 
-def send_digest(user, queue_size: int, *, slot: datetime | None = None) -> DigestOutcome:
+def send_digest(user, queue_size: QueueSize, *, slot: datetime | None = None) -> DigestOutcome:
     """Send the digest planned for `slot` if the hour since the last one has passed. Too early (a
     clock or countdown a little ahead), the slot moves to the hour and the caller sends again then.
     A send whose slot was replaced (see `plan_digest`) does nothing. `slot=None` (a send queued
@@ -117,15 +121,15 @@ def send_digest(user, queue_size: int, *, slot: datetime | None = None) -> Diges
             state.save(update_fields=["scheduled_for"])
             return DigestOutcome(sent=False, retry_at=due)
         state.scheduled_for = None
-        if queue_size == 0 or not user.email:
+        if not queue_size or not user.email:
             state.save(update_fields=["scheduled_for"])
             return DigestOutcome(sent=False)
         state.last_sent_at = now
         state.save(update_fields=["scheduled_for", "last_sent_at"])
     send_mail(
-        subject=f"Baseline: {queue_size} item{'s' if queue_size != 1 else ''} in your review queue",
+        subject=f"Baseline: {queue_size} item{'s' if queue_size.count != 1 else ''} in your review queue",
         message=(
-            f"{queue_size} item{'s wait' if queue_size != 1 else ' waits'} for your review in Baseline.\n"
+            f"{queue_size} item{'s wait' if queue_size.count != 1 else ' waits'} for your review in Baseline.\n"
             f"Open your queue: {settings.BASELINE_SITE_URL.rstrip('/')}{reverse('review-queue')}\n\n"
             "You receive at most one such email an hour. Turn it off on your Notices page."
         ),

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Allows
-from core.api import Pagination, paginated
+from core.api import CappedPagination, paginated
 from curation import permissions
 from curation.models import Submission
 from curation.reviews import selectors, services
@@ -44,15 +44,20 @@ class CriteriaView(APIView):
         )
 
 
+class QueuePagination(CappedPagination):
+    cap = selectors.QUEUE_COUNT_CAP
+
+
 class ReviewQueueView(APIView):
-    """Pending items the caller may review, oldest first."""
+    """Pending items the caller may review, oldest first; `count` stops at the cap (`count_capped`)."""
 
     permission_classes = [Allows.rule(permissions.may_review)]
 
-    @extend_schema(responses=paginated(SubmissionOutput, "PaginatedReviewQueue"), operation_id="review_queue_list")
+    @extend_schema(responses=paginated(SubmissionOutput, "PaginatedReviewQueue", capped=True),
+                   operation_id="review_queue_list")
     def get(self, request):
         items = with_details(selectors.review_queue_for(request.user))
-        paginator = Pagination()
+        paginator = QueuePagination()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(SubmissionOutput(page, many=True).data)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -12,12 +14,39 @@ from curation import permissions
 from curation.models import Recusal, Review, Submission
 from curation.submissions.selectors import with_details
 
+# The queue is counted up to this many items (a LIMIT-ed count): past it, the badge, home page, review
+# pages and digest say "1,000+", the API's `count` stops at it (`count_capped`), and the pages list the
+# oldest this many (core/pagination.py). Counting a queue of a million exactly took seconds a page.
+QUEUE_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class QueueSize:
+    """How many items wait in a reviewer's queue: exact up to QUEUE_COUNT_CAP, else `more`."""
+
+    count: int
+    more: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.count:,}+" if self.more else f"{self.count:,}"
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
 
 def review_queue_for(user) -> QuerySet[Submission]:
-    """Pending items the reviewer may review, oldest first."""
+    """Pending items the reviewer may review, oldest first (created_at, then id: the partial index
+    submission_pending_queue walks in this order)."""
     if not permissions.may_review(user):
         return Submission.objects.none()
     return Submission.objects.filter(permissions.review_queue_condition(user)).order_by("created_at", "id")
+
+
+def review_queue_size(user) -> QueueSize:
+    """The size of the reviewer's queue, counted up to QUEUE_COUNT_CAP (it reads at most that many
+    rows more than one, oldest first, whatever the queue's length)."""
+    counted = review_queue_for(user)[: QUEUE_COUNT_CAP + 1].count()
+    return QueueSize(min(counted, QUEUE_COUNT_CAP), more=counted > QUEUE_COUNT_CAP)
 
 
 def review_item_or_404(user, item_id) -> Submission:

@@ -30,7 +30,7 @@ def _reviewer_required(request) -> None:
 def review_queue(request):
     _reviewer_required(request)
     items = with_details(selectors.review_queue_for(request.user))
-    page = page_of(request, items, 50)
+    page = page_of(request, items, 50, cap=selectors.QUEUE_COUNT_CAP)
     return render(request, "curation/review_queue.html", {"page": page})
 
 
@@ -52,7 +52,7 @@ def _reviewed(request, item_id, *, status: int = 200):
     return render(request, "curation/review_done.html", {
         "judgement": judgement, "review": review, "item": judgement.submission,
         "answered_no": selectors.answered_no(review) if review else [],
-        "queue_size": selectors.review_queue_for(request.user).count(),
+        "queue_size": selectors.review_queue_size(request.user),
         "next_item": selectors.review_queue_for(request.user).first(),
     }, status=status)
 
@@ -83,7 +83,7 @@ def review_item(request, item_id):
             return redirect("review-item", item_id=item.pk)  # the receipt, before moving on
     return render(request, "curation/review_item.html", {
         "item": item, "criteria": criteria, "errors": errors, "posted": form.data,
-        "reasons": Recusal.Reason.choices, "queue_size": selectors.review_queue_for(request.user).count(),
+        "reasons": Recusal.Reason.choices, "queue_size": selectors.review_queue_size(request.user),
     }, status=400 if errors else 200)
 
 
