@@ -70,8 +70,12 @@ print("interval migration checked")
 
 
 def _url(name: str) -> str:
+    """The test database's server (its password too: CI's cluster asks for one over TCP), database `name`."""
+    from urllib.parse import quote
+
     db = connection.settings_dict
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    who = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    return f"postgres://{who}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
 @pytest.mark.django_db
