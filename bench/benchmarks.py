@@ -119,6 +119,12 @@ def bench_search() -> dict:
     return search()
 
 
+def bench_release_10m() -> dict:
+    from bench.releases import bench_release
+
+    return bench_release(10_000_000)
+
+
 def bench_membership() -> dict:
     from bench.membership import bench_membership as membership
 
@@ -138,5 +144,8 @@ def bench_queue_large() -> dict:
 
 
 ALL = {"import": bench_import, "import-1m": bench_import_large, "release-100k": bench_release_small,
-       "release-1m": bench_release_large, "images": bench_images, "search-1m": bench_search,
-       "membership-1m": bench_membership, "queue-10k": bench_queue_small, "queue-1m": bench_queue_large}
+       "release-1m": bench_release_large, "release-10m": bench_release_10m, "images": bench_images,
+       "search-1m": bench_search, "membership-1m": bench_membership, "queue-10k": bench_queue_small,
+       "queue-1m": bench_queue_large}
+# `make bench` without BENCH: all but the 10M build (tens of minutes; `make bench BENCH=release-10m`).
+DEFAULT = [name for name in ALL if name != "release-10m"]
