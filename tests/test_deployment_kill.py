@@ -20,13 +20,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.db import connection
 
 from tests.object_storage import moto_server  # noqa: F401  (the session fixture)
+from tests.scratch_db import scratch_database, signing_key_file
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS: list[Path] = []  # the processes' logs, named in a timeout's message
@@ -52,14 +52,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _url(name: str) -> str:
-    from urllib.parse import quote
-
-    db = connection.settings_dict
-    who = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{who}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
 def _call(port: int, token: str, path: str, method: str = "GET", body: bytes | None = None):
@@ -96,24 +88,18 @@ def _wait(predicate, seconds: float, what: str):
 def test_a_killed_building_worker_delays_the_release_but_it_is_published_once(moto_server, tmp_path):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("production runs on PostgreSQL")
+
+    with scratch_database(f"deploy_kill_{os.getpid()}") as url:
+        _run_and_kill(moto_server, url, tmp_path)
+
+
+def _run_and_kill(moto_server: str, url: str, tmp_path: Path) -> None:  # noqa: F811
     import boto3
 
-    name = f"deploy_kill_{os.getpid()}"
-    url = _url(name)
-    admin = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
     bucket = f"kill-{os.getpid()}"
     boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1", aws_access_key_id="test",
                  aws_secret_access_key="test").create_bucket(Bucket=bucket)
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = tmp_path / "signing-key.pem"
-    key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    key.chmod(0o600)
+    key = signing_key_file(tmp_path / "signing-key.pem")
     redis_db = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "deploy-kill-test-" + "x" * 40, "ALLOWED_HOSTS": "localhost",
            "DATABASE_URL": url, "REDIS_URL": f"{redis_db}/13", "CELERY_BROKER_URL": f"{redis_db}/15",
@@ -219,5 +205,3 @@ def test_a_killed_building_worker_delays_the_release_but_it_is_published_once(mo
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

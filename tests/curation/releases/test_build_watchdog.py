@@ -133,13 +133,16 @@ def test_the_heartbeat_beats_from_its_own_thread_for_its_own_attempt_only(person
     settings.BASELINE_BUILD_HEARTBEAT_SECONDS = 0.2
     release = killed_build(personas)
     silent_since = BuildHeartbeat.objects.get(release_id=release.pk).beat_at
-    with build.heartbeat(release.pk, 1):
-        time.sleep(0.7)  # the main thread busy elsewhere
+    with build.heartbeat(release.pk, 1):  # the main thread busy elsewhere: the thread beats
+        deadline = time.monotonic() + 10
+        while BuildHeartbeat.objects.get(release_id=release.pk).beat_at == silent_since:
+            assert time.monotonic() < deadline, "no beat within 10 s"
+            time.sleep(0.05)
     beaten = BuildHeartbeat.objects.get(release_id=release.pk).beat_at
     assert beaten - silent_since > timedelta(minutes=2)
     build.attempt_start(release.pk)  # attempt 2 takes the beat over
     taken = BuildHeartbeat.objects.get(release_id=release.pk)
     with build.heartbeat(release.pk, 1):  # a lost attempt that is still running
-        time.sleep(0.5)
+        time.sleep(0.5)  # two beat periods: time must pass for a beat that must not happen
     assert BuildHeartbeat.objects.get(release_id=release.pk) == taken
     assert BuildHeartbeat.objects.get(release_id=release.pk).beat_at == taken.beat_at

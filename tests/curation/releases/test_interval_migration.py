@@ -16,11 +16,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.db import connection
+
+from tests.scratch_db import scratch_database, signing_key_file
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "pre_interval"
@@ -69,37 +70,16 @@ print("interval migration checked")
 """
 
 
-def _url(name: str) -> str:
-    """The test database's server (its password too: CI's cluster asks for one over TCP), database `name`."""
-    from urllib.parse import quote
-
-    db = connection.settings_dict
-    who = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{who}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 @pytest.mark.django_db
 def test_published_releases_read_back_exactly_after_the_migration(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the fixture is a PostgreSQL dump")
-    name = f"pre_interval_{os.getpid()}"
-    url = _url(name)
-    admin = urlsplit(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_database(f"pre_interval_{os.getpid()}") as url:
         subprocess.run(["psql", "--quiet", "--set", "ON_ERROR_STOP=1", "--file", str(FIXTURE / "db.sql"), url],
                        check=True, capture_output=True)
         exports = tmp_path / "exports"
         shutil.copytree(FIXTURE / "exports", exports)
-        key = tmp_path / "signing-key.pem"
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        key.chmod(0o600)
+        key = signing_key_file(tmp_path / "signing-key.pem")
         env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": "migration-test-" + "x" * 40,
                "ALLOWED_HOSTS": "localhost", "BASELINE_SIGNING_KEY_FILE": str(key),
                "BASELINE_EXPORT_ROOT": str(exports)}
@@ -113,6 +93,3 @@ def test_published_releases_read_back_exactly_after_the_migration(tmp_path):
         assert done.returncode == 0 and "interval migration checked" in done.stdout, done.stdout + done.stderr[-3000:]
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT to_regclass('curation_releasemember')").fetchone()[0] is None
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
