@@ -41,7 +41,7 @@ from core.actions import AuditAction
 from core.actors import SYSTEM
 from curation.models import BuildHeartbeat, Release, ReleaseFile
 from curation.releases import exports, membership, signing, signing_keys
-from curation.releases.services import queue_build, signing_key_register
+from curation.releases.services import build_beat, queue_build, signing_key_register
 from curation.releases.storage import SPOOL_BYTES, chunks_of, export_storage, write_stream
 
 log = logging.getLogger(__name__)
@@ -103,17 +103,11 @@ def attempt_start(release_id: int) -> int | None:
         release.attempts += 1
         release.progress = "starting"
         release.save(update_fields=["attempts", "progress"])
-        beat(release.pk, release.attempts)
+        build_beat(release.pk, release.attempts)
         return release.attempts
 
 
 # Heartbeat and watchdog (DESIGN.md section 14) ----------------------------------------------------
-
-def beat(release_id: int, attempt: int) -> None:
-    """Record that `attempt` of the build is alive now (the attempt that starts takes the row over)."""
-    BuildHeartbeat.objects.update_or_create(release_id=release_id,
-                                            defaults={"attempt": attempt, "beat_at": timezone.now()})
-
 
 @contextmanager
 def heartbeat(release_id: int, attempt: int) -> Iterator[None]:

@@ -72,8 +72,13 @@ def _next_release(actor, note: str) -> Release:
 
 def _beat_requested(release: Release) -> None:
     """The watchdog counts a build's silence from its request until its first attempt beats."""
-    BuildHeartbeat.objects.update_or_create(release_id=release.pk,
-                                            defaults={"attempt": release.attempts, "beat_at": timezone.now()})
+    build_beat(release.pk, release.attempts)
+
+
+def build_beat(release_id: int, attempt: int) -> None:
+    """Record that `attempt` of the build is alive now (an attempt that starts takes the row over)."""
+    BuildHeartbeat.objects.update_or_create(release_id=release_id,
+                                            defaults={"attempt": attempt, "beat_at": timezone.now()})
 
 
 def queue_build(release_id: int) -> None:
