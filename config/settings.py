@@ -259,6 +259,10 @@ BASELINE_REQUIRE_MFA = env_bool("BASELINE_REQUIRE_MFA", True)
 if not DEBUG and not BASELINE_REQUIRE_MFA:
     raise ImproperlyConfigured("BASELINE_REQUIRE_MFA can be false only in development (DEBUG=true).")
 BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
+# Server-side video hashing (DESIGN.md section 8): the longest video decoded, and the CPU one video
+# may cost. Longer videos are hashed where they are, with the partner client.
+BASELINE_MAX_VIDEO_SECONDS = env_int("BASELINE_MAX_VIDEO_SECONDS", 3600, minimum=1)
+BASELINE_MAX_VIDEO_CPU_SECONDS = env_int("BASELINE_MAX_VIDEO_CPU_SECONDS", 120, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
 # With object storage a download is a redirect to a presigned URL that lives this long. SigV4
 # presigned URLs cannot outlive 7 days.

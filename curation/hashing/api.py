@@ -56,9 +56,12 @@ class HashView(APIView):
             return Response({"file": ["No file was submitted."]}, status=400)
         if upload.size == 0:
             return Response({"file": ["The submitted file is empty."]}, status=400)
-        try:
-            with slots.hashing_slot(request.user):  # at most HASHING_SLOTS at a time per user: 429
-                result = media.hash_bytes(upload.read())
+        options = HashInput(data={"seconds_per_hash": request.data.get("seconds_per_hash", 1.0)}, partial=True)
+        if not options.is_valid():
+            return Response(options.errors, status=400)
+        try:  # at most HASHING_SLOTS files and one video at a time per user: 429
+            result = slots.hash_upload(request.user, upload.read(),
+                                       seconds_per_hash=options.validated_data["seconds_per_hash"])
         except media.MediaError as exc:
             if exc.status == 415:
                 raise UnsupportedMediaType(upload.content_type or "unknown", detail=exc.message) from None
@@ -68,7 +71,7 @@ class HashView(APIView):
             return Response({"detail": exc.message, "code": exc.code}, status=exc.status, headers=headers)  # 413, 429
         finally:
             upload.close()
-        return Response({"media_type": result.media_type, "signatures": result.signatures})
+        return Response(result.as_dict())
 
     def handle_exception(self, exc):
         # Over a browser session, DRF's CSRF check reads the form first; a body too large to parse

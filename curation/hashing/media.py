@@ -1,13 +1,15 @@
 """Hash an uploaded file in memory (DESIGN.md sections 1 and 2).
 
-The media type comes from the file's first bytes, never from its name. Every file gets MD5, SHA-1 and
-SHA-256; images also get Meta's PDQ. Nothing here writes a file, caches or logs the bytes: the caller
-drops them once `hash_bytes` returns (invariant 1). Every failure is a `MediaError` carrying the HTTP
-status the API answers with (invariant 8), never a bare exception from a decoder.
+The media type comes from the file's first bytes, never from its name. Every file gets MD5, SHA-1
+and SHA-256; images also get Meta's PDQ, videos vPDQ (curation/hashing/video.py). Nothing here
+writes a file, caches or logs the bytes: the caller drops them once `hash_bytes` returns (invariant
+1). Every failure is a `MediaError` carrying the HTTP status the API answers with (invariant 8),
+never a bare exception from a decoder.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -15,9 +17,10 @@ from io import BytesIO
 
 import numpy as np
 import pdqhash
+from django.conf import settings
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from curation.hashing import pixels, signatures
+from curation.hashing import pixels, signatures, video
 
 # Pillow's default ceiling, restated so that a change to the global `Image.MAX_IMAGE_PIXELS` elsewhere
 # (or setting it to None) cannot switch our check off: we test the header's size against this too.
@@ -53,9 +56,11 @@ class MediaError(Exception):
 class HashResult:
     media_type: str
     signatures: list[dict]
+    video: dict | None = None  # a video's frame count, duration and sampling (video.VideoHash.summary)
 
     def as_dict(self) -> dict:
-        return {"media_type": self.media_type, "signatures": [dict(s) for s in self.signatures]}
+        found = {"media_type": self.media_type, "signatures": [dict(s) for s in self.signatures]}
+        return found if self.video is None else {**found, "video": dict(self.video)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -114,6 +119,25 @@ def _is_video(data: bytes) -> bool:
         or data.startswith(b"FLV\x01")
         or data.startswith(_ASF_GUID)  # WMV, WMA, ASF
     )
+
+
+def container_format(data: bytes) -> str | None:
+    """The FFmpeg demuxer for the video container `data` starts like (as `_is_video` tells it), else None."""
+    if _iso_bmff_brand(data) is not None or (len(data) >= 8 and data[4:8] in _QUICKTIME_ATOMS):
+        return "mov"  # MP4, MOV, 3GP
+    if data.startswith(_EBML_MAGIC):
+        return "matroska"  # WebM too
+    if data[:4] == b"RIFF" and data[8:12] == b"AVI ":
+        return "avi"
+    if data.startswith(b"\x00\x00\x01\xba"):
+        return "mpeg"
+    if _is_mpeg_ts(data):
+        return "mpegts"
+    if data.startswith(b"FLV\x01"):
+        return "flv"
+    if data.startswith(_ASF_GUID):
+        return "asf"
+    return None
 
 
 def _is_mpeg_ts(data: bytes) -> bool:
@@ -318,8 +342,9 @@ def hamming_distance(a_hex: str, b_hex: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def hash_bytes(data: bytes, *, max_bytes: int | None = None) -> HashResult:
-    """Every signature the service computes for a file; MediaError (400, 413 or 415) otherwise."""
+def hash_bytes(data: bytes, *, max_bytes: int | None = None, seconds_per_hash: float = 1.0) -> HashResult:
+    """Every signature the service computes for a file; MediaError (400, 413 or 415) otherwise. A
+    video's vPDQ samples one frame per `seconds_per_hash` of video time (0: every frame)."""
     if max_bytes is not None and len(data) > max_bytes:
         raise MediaError(
             f"The file is {len(data):,} bytes; the limit is {max_bytes:,}.", code="file_too_large", status=413,
@@ -331,4 +356,9 @@ def hash_bytes(data: bytes, *, max_bytes: int | None = None) -> HashResult:
     if media_type == signatures.IMAGE:
         value, quality = pdq_from_image_bytes(data)
         found.append({"algorithm": "pdq", "value": value, "quality": quality})
-    return HashResult(media_type=media_type, signatures=found)
+        return HashResult(media_type=media_type, signatures=found)
+    hashed = video.vpdq(data, container_format(data), seconds_per_hash=seconds_per_hash,
+                        max_seconds=settings.BASELINE_MAX_VIDEO_SECONDS,
+                        max_cpu_seconds=settings.BASELINE_MAX_VIDEO_CPU_SECONDS)
+    found.append({"algorithm": "vpdq", "value": json.dumps(hashed.frames, separators=(",", ":"))})
+    return HashResult(media_type=media_type, signatures=found, video=hashed.summary())

@@ -1,5 +1,6 @@
-"""At most `HASHING_SLOTS` hashing requests at a time per user (issue 11): decoding is what costs a
-worker memory, so one account cannot make many workers decode at once.
+"""At most `HASHING_SLOTS` hashing requests at a time per user (issue 11), and one video (DESIGN.md
+section 8): decoding is what costs a worker memory and CPU, so one account cannot make many workers
+decode at once. `hash_upload` is the one way the API and the pages hash a file.
 
 A slot is a key in the shared cache (Redis outside development), taken with `cache.add` (Redis
 `SET NX EX`, atomic across every process) and deleted in `finally`. Each slot key expires on its own
@@ -12,12 +13,19 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.cache import cache
 
-from curation.hashing.media import MediaError
+from curation.hashing import media, signatures
+from curation.hashing.media import HashResult, MediaError
 
 HASHING_SLOTS = 2
-SLOT_SECONDS = 120  # longer than any hashing request may run (gunicorn's timeout is 30 s)
+SLOT_SECONDS = 120  # longer than an image's hashing request may run
+
+
+def video_slot_seconds() -> int:
+    """Longer than a video's hashing may run: its CPU budget, with room for a busy machine."""
+    return 2 * settings.BASELINE_MAX_VIDEO_CPU_SECONDS + 60
 
 
 def slot_key(user_id: object, number: int) -> str:
@@ -44,3 +52,26 @@ def hashing_slot(user) -> Iterator[None]:
     finally:
         if cache.get(key) == token:  # ours still (not expired and taken by another request meanwhile)
             cache.delete(key)
+
+
+@contextmanager
+def video_slot(user) -> Iterator[None]:
+    """Hold the user's one video slot while the block runs; MediaError 429 when it is taken."""
+    token, key = secrets.token_hex(8), f"video-slot:{user.pk}"
+    if not cache.add(key, token, timeout=video_slot_seconds()):
+        raise MediaError("You already have a video being hashed; wait until it is done and try again.",
+                         code="too_many_hashing_requests", status=429)
+    try:
+        yield
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+def hash_upload(user, data: bytes, *, seconds_per_hash: float = 1.0) -> HashResult:
+    """Hash an uploaded file for `user` within their slots (a video takes the video slot as well)."""
+    with hashing_slot(user):
+        if media.sniff(data) != signatures.VIDEO:
+            return media.hash_bytes(data)
+        with video_slot(user):
+            return media.hash_bytes(data, seconds_per_hash=seconds_per_hash)

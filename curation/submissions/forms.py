@@ -25,6 +25,7 @@ class SubmitForm(forms.Form):
 
     action = _text()
     file = forms.FileField(required=False, allow_empty_file=True)
+    frames = _text()  # a video's frames to hash: "every" (the default) or "second"
     media_type = _text()
     pdq_quality = _text()
     external_reference = _text()
@@ -50,12 +51,16 @@ class SubmitForm(forms.Form):
     @staticmethod
     def blank() -> dict[str, str]:
         """The values of an empty submit form (as the template shows them)."""
-        return {"media_type": "image", **{name: "" for name in SubmitForm().fields if name not in
-                                          ("action", "file", "media_type")}}
+        return {"media_type": "image", "frames": "every", **{
+            name: "" for name in SubmitForm().fields if name not in ("action", "file", "media_type", "frames")}}
 
     def values(self) -> dict[str, str]:
         """What was posted, to show again."""
         return {name: self.cleaned_data.get(name, "") for name in self.blank()}
+
+    def seconds_per_hash(self) -> float:
+        """Every frame unless "one a second" was chosen (README: listed videos are hashed densely)."""
+        return 1.0 if self.cleaned_data.get("frames") == "second" else 0.0
 
     def wants_hashing(self) -> bool:
         """"Compute signatures", or any send with a file chosen: a file's values are shown for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from core.forms import from_body, from_query, page_of
 from curation import permissions
 from curation.hashing import media, signatures, slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
+from curation.hashing.video import clock
 from curation.models import MediaType, Submission
 from curation.reviews.selectors import reviews_of
 from curation.submissions import selectors, services
@@ -32,12 +34,13 @@ def error_summary(errors: dict) -> list[tuple[str, str]]:
 
 
 def _render_submit(request, form: dict, errors: dict | None = None, hashed: bool = False, status: int = 200,
-                   duplicate: dict | None = None):
+                   duplicate: dict | None = None, video: dict | None = None):
     errors = errors or {}
     context = {
-        "form": form, "errors": errors, "error_summary": error_summary(errors), "hashed": hashed,
+        "form": form, "errors": errors, "error_summary": error_summary(errors), "hashed": hashed, "video": video,
         "duplicate": duplicate, "media_types": MediaType.choices,
         "algorithms": list(signatures.ALGORITHMS.values()), "max_mb": max_upload_bytes() // 2**20,
+        "video_cpu_seconds": settings.BASELINE_MAX_VIDEO_CPU_SECONDS,
     }
     return render(request, "curation/submit.html", context, status=status)
 
@@ -120,10 +123,9 @@ def _hash_file(request, submitted: SubmitForm):
         return _render_submit(request, form, {"file": [too_large_message()]}, status=413)
     if upload is None or upload.size == 0:
         return _render_submit(request, form, {"file": ["Choose a file to hash."]}, status=400)
-    try:
-        with slots.hashing_slot(request.user):  # the same per-user slots as POST /api/v1/hash/
-            result = media.hash_bytes(upload.read())
-    except media.MediaError as exc:  # 400, 413 (file or image too large), 415, 429 (slots taken)
+    try:  # the same per-user slots as POST /api/v1/hash/
+        result = slots.hash_upload(request.user, upload.read(), seconds_per_hash=submitted.seconds_per_hash())
+    except media.MediaError as exc:  # 400, 413 (file, image or video too large), 415, 429 (slots taken)
         return _render_submit(request, form, {"file": [exc.message]}, status=exc.status)
     finally:
         upload.close()
@@ -132,7 +134,10 @@ def _hash_file(request, submitted: SubmitForm):
         form[f"sig_{sig['algorithm']}"] = sig["value"]
         if sig["algorithm"] == "pdq":
             form["pdq_quality"] = str(sig["quality"])
-    return _render_submit(request, form, hashed=True)
+    video = None
+    if result.video is not None:
+        video = {**result.video, "clock": clock(result.video["duration"])}
+    return _render_submit(request, form, hashed=True, video=video)
 
 
 @login_required

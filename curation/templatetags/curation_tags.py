@@ -30,6 +30,26 @@ def algorithm_label(name: str) -> str:
     return algorithm.label if algorithm else name
 
 
+@register.filter
+def vpdq_summary(value: str) -> dict:
+    """`{{ s.value|vpdq_summary }}`: a vPDQ value's frame count, usable frames, sampling and span."""
+    from curation.hashing.video import clock
+    from curation.matching.vpdq import MIN_QUALITY, Video
+
+    video = Video.parse(value)
+    interval = video.interval
+    if interval is None:
+        sampling = "one frame"
+    elif interval < 0.1:
+        sampling = f"every frame ({1 / interval:.0f} a second)"
+    else:
+        sampling = f"one every {interval:g} s"
+    span = (float(video.times[-1]) + (interval or 0)) if len(video.times) else 0.0
+    usable = int((video.qualities >= MIN_QUALITY).sum())
+    return {"count": len(video.times), "frames": f"{len(video.times):,}", "usable": f"{usable:,}",
+            "sampling": sampling, "duration": clock(span)}
+
+
 STATUS_EVENTS = {
     "submission.create": "Submitted", "submission.approve": "Approved: the required agreements were recorded",
     "submission.reject": "Rejected: a reviewer found it outside the criteria", "submission.withdraw": "Withdrawn",

@@ -1,4 +1,5 @@
 import hashlib
+import json
 from io import BytesIO
 
 import pytest
@@ -34,12 +35,17 @@ def test_an_image_gets_its_cryptographic_and_pdq_signatures(personas, api):
     assert len(sigs["pdq"]["value"]) == 64 and sigs["pdq"]["quality"] >= 50
 
 
-def test_a_video_gets_cryptographic_signatures(personas, api):
+def test_a_video_gets_cryptographic_signatures_and_its_vpdq(personas, api):
     data = MP4.read_bytes()
     response = post_file(api, personas.investigator, "clip.jpg", data)  # the name does not matter
     assert response.status_code == 200
-    assert response.json()["media_type"] == "video"
-    assert {s["algorithm"] for s in response.json()["signatures"]} == {"md5", "sha1", "sha256"}
+    body = response.json()
+    assert body["media_type"] == "video"
+    assert [s["algorithm"] for s in body["signatures"]] == ["md5", "sha1", "sha256", "vpdq"]
+    frames = json.loads(body["signatures"][3]["value"])
+    assert len(frames) == 7 and frames[1].endswith(",1.000")  # one a second of a 6.9 s video
+    assert body["video"] == {"frame_count": 206, "duration": 6.867, "hashed_frames": 7, "usable_frames": 7,
+                             "seconds_per_hash": 1.0, "width": 720, "height": 1280}
 
 
 def test_nothing_is_stored_logged_or_written(personas, api, caplog):

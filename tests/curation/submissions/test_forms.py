@@ -15,7 +15,8 @@ def cleaned(form_class, data):
 def test_the_submit_form_has_an_input_for_every_algorithm_of_the_table():
     blank = SubmitForm.blank()
     assert [name for name in blank if name.startswith("sig_")] == [f"sig_{a}" for a in ALGORITHMS]
-    assert blank["media_type"] == "image" and set(blank.values()) == {"image", ""}
+    assert blank["media_type"] == "image" and blank["frames"] == "every"
+    assert set(blank.values()) == {"image", "every", ""}
 
 
 def test_only_filled_signature_inputs_reach_the_service_as_typed():
