@@ -90,8 +90,9 @@ def noise_pan(seed: int, seconds: float, *, size: tuple[int, int] = SIZE, crf: i
     return encode(pan(noise_canvas(seed, size[1]), seconds, width=size[0], **options), size=size, crf=crf)
 
 
-def decode(data: bytes, *, start: float = 0.0, end: float | None = None) -> Iterator[np.ndarray]:
-    """The RGB frames of `data` whose time lies in [start, end)."""
+def decode(data: bytes, *, start: float = 0.0, end: float | None = None,
+           size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """The RGB frames of `data` whose time lies in [start, end), scaled to `size` if given."""
     with av.open(BytesIO(data)) as video:
         stream = video.streams.video[0]
         for frame in video.decode(stream):
@@ -100,27 +101,28 @@ def decode(data: bytes, *, start: float = 0.0, end: float | None = None) -> Iter
                 continue
             if end is not None and time >= end:
                 break
-            yield frame.to_ndarray(format="rgb24")
+            scaled = {"width": size[0], "height": size[1]} if size else {}
+            yield frame.to_ndarray(format="rgb24", **scaled)
 
 
 def recode(data: bytes, *, start: float = 0.0, end: float | None = None, size: tuple[int, int] = SIZE,
            crf: int = 23, fps: int = FPS) -> bytes:
     """[start, end) of `data` re-encoded at `size` and quality `crf` (higher is smaller and worse)."""
-    return encode(decode(data, start=start, end=end), size=size, crf=crf, fps=fps)
+    return encode(decode(data, start=start, end=end, size=size), size=size, crf=crf, fps=fps)
 
 
 def concat(*videos: bytes, size: tuple[int, int] = SIZE, fps: int = FPS, crf: int = 23) -> bytes:
     """The videos played one after another, re-encoded as one."""
     def frames() -> Iterator[np.ndarray]:
         for data in videos:
-            yield from decode(data)
+            yield from decode(data, size=size)
     return encode(frames(), size=size, fps=fps, crf=crf)
 
 
 def loop(name: str, seconds: float, *, size: tuple[int, int] = SIZE, crf: int = 23) -> bytes:
     """testdata/vpdq/`name`.mp4 played over and over for `seconds`, re-encoded at `size`."""
     source = (TESTDATA / "vpdq" / f"{name}.mp4").read_bytes()
-    frames = list(decode(source))
+    frames = list(decode(source, size=size))
     count = round(seconds * FPS)
     return encode((frames[i % len(frames)] for i in range(count)), size=size, crf=crf)
 

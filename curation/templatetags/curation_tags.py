@@ -32,7 +32,8 @@ def algorithm_label(name: str) -> str:
 
 @register.filter
 def vpdq_summary(value: str) -> dict:
-    """`{{ s.value|vpdq_summary }}`: a vPDQ value's frame count, usable frames, sampling and span."""
+    """`{{ s.value|vpdq_summary }}`: a vPDQ value's frame count, usable frames, sampling and the time of
+    its last frame (the frames alone cannot tell how long the video runs after it)."""
     from curation.hashing.video import clock
     from curation.matching.vpdq import MIN_QUALITY, Video
 
@@ -44,10 +45,10 @@ def vpdq_summary(value: str) -> dict:
         sampling = f"every frame ({1 / interval:.0f} a second)"
     else:
         sampling = f"one every {interval:g} s"
-    span = (float(video.times[-1]) + (interval or 0)) if len(video.times) else 0.0
+    last = float(video.times[-1]) if len(video.times) else 0.0  # the video may run on up to an interval
     usable = int((video.qualities >= MIN_QUALITY).sum())
     return {"count": len(video.times), "frames": f"{len(video.times):,}", "usable": f"{usable:,}",
-            "sampling": sampling, "duration": clock(span)}
+            "sampling": sampling, "last": clock(last)}
 
 
 STATUS_EVENTS = {

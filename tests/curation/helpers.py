@@ -94,6 +94,41 @@ def large_png(megabytes: float = 5.0) -> bytes:
     return out.getvalue()
 
 
+def large_video(megabytes: float = 4.0) -> bytes:
+    """A real H.264 MP4 of more than `megabytes` MB (lossless noise), built in memory: over the spill size."""
+    import numpy as np
+
+    from bench.videos import encode
+
+    rng = np.random.default_rng(11)
+    frames = [np.repeat(np.repeat(rng.integers(0, 256, (45, 80, 3), np.uint8), 4, 0), 4, 1) for _ in range(10)]
+    seconds = 1
+    while True:
+        data = encode((frames[i % 10] ^ np.uint8(i) for i in range(30 * seconds)), size=(320, 180), crf=0)
+        if len(data) > megabytes * 2**20:
+            return data
+        seconds *= 2
+
+
+def files_holding(chunk: bytes, since: float) -> list[str]:
+    """Files under the places a temporary file could land (the temp directories, /dev/shm, the
+    project's var/), changed since `since`, that hold `chunk`: the disk scan behind invariant 1."""
+    import tempfile
+    from pathlib import Path
+
+    roots = {Path(tempfile.gettempdir()), Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"),
+             Path(__file__).resolve().parents[2] / "var"}
+    found = []
+    for root in roots:
+        for path in root.rglob("*") if root.is_dir() else ():
+            try:
+                if path.is_file() and path.stat().st_mtime >= since - 1 and chunk in path.read_bytes():
+                    found.append(str(path))
+            except OSError:
+                continue  # another process's file, gone or unreadable
+    return found
+
+
 # Nothing is written to disk while hashing (invariant 1). Audit hooks cannot be removed, so one is
 # installed for the whole process, at import, and acts only while `_watching` holds a list.
 _watching: ContextVar[list[str] | None] = ContextVar("watching_writes", default=None)

@@ -107,8 +107,8 @@ def test_an_investigator_submits_a_video_hashed_in_memory_and_a_reviewer_sees_it
     assert item.media_type == "video"
     assert json.loads(item.signatures.get(algorithm="vpdq").value) == frames
     assert set(item.signatures.values_list("algorithm", flat=True)) == {"md5", "sha1", "sha256", "vpdq"}
-    # The span is read from the frames: the last (6.000 s) plus the interval, 0:07 (the clip runs 6.867 s).
-    expected = f"7 frames hashed ({usable} usable), one every 1 s, spanning 0:07"
+    # The frames tell when the last was taken (6.000 s), not how long the clip runs after it (6.867 s).
+    expected = f"7 frames hashed ({usable} usable), one every 1 s, the last at 0:06"
     vpdq_row = page.get_by_role("row").filter(has_text="vPDQ")
     expect(vpdq_row.locator(".vpdq-summary")).to_have_text(expected)
     expect(vpdq_row.locator(".vpdq-summary")).to_have_attribute("data-frames", "7")
@@ -142,7 +142,7 @@ def test_an_investigator_submits_a_video_hashed_in_memory_and_a_reviewer_sees_it
     usable = sum(int(f.split(",")[1]) >= 50 for f in published)
     shown = review.get_by_role("row").filter(has_text="vPDQ")
     expect(shown.locator(".vpdq-summary")).to_have_text(
-        f"206 frames hashed ({usable} usable), every frame (30 a second), spanning 0:06")
+        f"206 frames hashed ({usable} usable), every frame (30 a second), the last at 0:06")
     expect(shown.locator("details.vpdq-frames code.hash")).to_be_hidden()
     expect(review.locator("video, audio, source, embed, object, iframe")).to_have_count(0)
 

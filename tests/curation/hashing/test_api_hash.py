@@ -1,5 +1,6 @@
 import hashlib
 import json
+import time
 from io import BytesIO
 
 import pytest
@@ -12,7 +13,7 @@ from curation.hashing import media
 from curation.hashing.uploads import MemoryOnlyUploadHandler
 from curation.models import Signature
 from tests.clients import VerifiedClient
-from tests.curation.helpers import TESTDATA, large_png, no_file_writes
+from tests.curation.helpers import TESTDATA, files_holding, large_png, large_video, no_file_writes
 
 pytestmark = pytest.mark.django_db
 JPEG = TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg"
@@ -68,6 +69,23 @@ def test_a_large_upload_is_hashed_without_touching_the_disk(personas, api):
     assert response.status_code == 200
     sigs = {s["algorithm"]: s["value"] for s in response.json()["signatures"]}
     assert sigs["sha256"] == hashlib.sha256(data).hexdigest() and len(sigs["pdq"]) == 64
+
+
+def test_a_video_over_the_spill_size_is_hashed_without_a_byte_reaching_the_disk(personas, api):
+    data = large_video()
+    assert len(data) > 2.5 * 2**20  # Django's FILE_UPLOAD_MAX_MEMORY_SIZE
+    chunk, started = data[len(data) // 2:len(data) // 2 + 64], time.time()
+    with no_file_writes() as tried:
+        response = post_file(api, personas.investigator, "big.mp4", data)
+    assert response.status_code == 200 and tried == []
+    assert response.json()["video"]["frame_count"] >= 30
+    assert files_holding(chunk, started) == []
+
+
+def test_the_disk_scan_finds_a_file_holding_the_bytes(tmp_path):
+    chunk, started = large_video()[:64], time.time()
+    (tmp_path / "spilled.upload").write_bytes(b"x" * 100 + chunk)
+    assert files_holding(chunk, started) == [str(tmp_path / "spilled.upload")]
 
 
 def test_the_large_upload_test_would_catch_djangos_default_handlers(personas, api):

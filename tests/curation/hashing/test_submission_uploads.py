@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +11,7 @@ from django.test import override_settings
 
 from curation.models import Submission
 from tests.clients import VerifiedClient
-from tests.curation.helpers import large_png, no_file_writes
+from tests.curation.helpers import files_holding, large_png, large_video, no_file_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,14 @@ def test_the_csrf_failure_view_answers_json_under_the_api_and_otherwise_defers_t
     assert json.loads(response.content) == {"detail": f"The file is larger than the {limit} MB limit.",
                                             "code": "too_large"}
     assert csrf_failure(rf.post("/submit/"), reason="CSRF token missing.").status_code == 403
+
+
+def test_a_video_over_the_spill_size_is_hashed_through_the_browser_form_without_touching_the_disk(browser):
+    data = large_video()
+    chunk, started = data[-64:], time.time()
+    with no_file_writes() as tried:
+        response = hash_form(browser, data)
+    assert response.status_code == 200 and tried == []
+    assert response.context["video"]["frame_count"] >= 30 and response.context["video"]["seconds_per_hash"] == 0
+    assert json.loads(response.context["form"]["sig_vpdq"])
+    assert files_holding(chunk, started) == []
