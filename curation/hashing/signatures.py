@@ -117,6 +117,9 @@ def _vpdq(value: str) -> str:
                 "seconds, 0 or more."
             )
         canonical.append(f"{pdq_hex},{int(quality)},{seconds}")
+    if all(int(frame.split(",")[1]) < PDQ_MIN_QUALITY for frame in canonical):
+        raise SignatureError(f"vpdq: no frame has quality {PDQ_MIN_QUALITY} or more; featureless frames would match "
+                             "unrelated videos.")
     return json.dumps(canonical, separators=(",", ":"))
 
 

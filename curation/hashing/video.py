@@ -31,7 +31,7 @@ import pdqhash
 
 from curation.hashing import signatures
 
-MIN_QUALITY = 50  # frames below are ignored when comparing (DESIGN.md section 8)
+MIN_QUALITY = signatures.PDQ_MIN_QUALITY  # frames below are ignored when comparing (DESIGN.md section 8)
 MAX_FRAME_PIXELS = 4096 * 2160  # DCI 4K; a larger frame would cost more memory than a request may
 MAX_SECONDS_PER_HASH = 60
 

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curation.hashing.signatures import PDQ_MIN_QUALITY
+
 MATCH_DISTANCE = 31
-MIN_QUALITY = 50
+MIN_QUALITY = PDQ_MIN_QUALITY  # frames below are ignored
 DEFAULT_THRESHOLD = 80
 THRESHOLD_RANGE = (50, 100)
 SHORT_FRAMES = 5  # fewer usable frames than this on either side: every frame of the shorter must match

@@ -147,16 +147,18 @@ TIMESTAMPS = st.floats(min_value=0, max_value=10_000_000, allow_nan=False, allow
 
 
 @st.composite
-def vpdq_frame(draw: st.DrawFn) -> str:
+def vpdq_frame(draw: st.DrawFn, min_quality: int = 0) -> str:
     pdq_hex = draw(hex_of(64, "0123456789abcdefABCDEF"))
-    quality = draw(st.integers(min_value=0, max_value=100))
+    quality = draw(st.integers(min_value=min_quality, max_value=100))
     timestamp = draw(TIMESTAMPS)
     decimals = draw(st.integers(min_value=0, max_value=6))
     padding = draw(st.sampled_from(["", " ", "\t"]))
     return f"{padding}{pdq_hex},{quality},{timestamp:.{decimals}f}{padding}"
 
 
-VPDQ = st.lists(vpdq_frame(), min_size=1, max_size=8)
+# At least one usable frame (quality >= 50), anywhere in the list.
+VPDQ = st.tuples(st.lists(vpdq_frame(), max_size=7), vpdq_frame(min_quality=50), st.integers(0, 7)).map(
+    lambda parts: [*parts[0][:parts[2]], parts[1], *parts[0][parts[2]:]])
 CANONICAL_FRAME = re.compile(r"[0-9a-f]{64},(\d|[1-9]\d|100),(0|[1-9]\d*)\.\d{3}")
 
 
@@ -188,6 +190,11 @@ def test_vpdq_quality_above_100_is_refused(frames: list[str], quality: int) -> N
 )
 def test_vpdq_malformed_values_are_refused(value: str) -> None:
     _raises_naming("vpdq", value)
+
+
+def test_a_vpdq_value_without_a_usable_frame_is_refused() -> None:
+    _raises_naming("vpdq", json.dumps([f"{'1' * 64},49,0.000", f"{'2' * 64},0,1.000"]))
+    assert normalise("vpdq", json.dumps([f"{'1' * 64},49,0.000", f"{'2' * 64},50,1.000"]))
 
 
 def test_vpdq_deeply_nested_json_is_refused() -> None:
@@ -251,7 +258,7 @@ THREATEXCHANGE_FRAMES = st.lists(
         ),
     ),
     min_size=1, max_size=20,
-)
+).filter(lambda frames: any(q >= signatures.PDQ_MIN_QUALITY for _, q, _ in frames))  # one usable frame
 
 
 @given(frames=THREATEXCHANGE_FRAMES)
