@@ -143,9 +143,17 @@ def bench_queue_large() -> dict:
     return bench_queue(1_000_000)
 
 
+def bench_video() -> dict:
+    from bench.long_video import bench_video as video
+
+    return video()
+
+
 ALL = {"import": bench_import, "import-1m": bench_import_large, "release-100k": bench_release_small,
        "release-1m": bench_release_large, "release-10m": bench_release_10m, "images": bench_images,
        "search-1m": bench_search, "membership-1m": bench_membership, "queue-10k": bench_queue_small,
-       "queue-1m": bench_queue_large}
-# `make bench` without BENCH: all but the 10M build (tens of minutes; `make bench BENCH=release-10m`).
-DEFAULT = [name for name in ALL if name != "release-10m"]
+       "queue-1m": bench_queue_large, "video": bench_video}
+# `make bench` without BENCH: all but the 10M build (tens of minutes; `make bench BENCH=release-10m`) and the
+# 10-minute 1080p video (about five minutes, and ten more to encode it the first time; `make bench BENCH=video`).
+LONG = ("release-10m", "video")
+DEFAULT = [name for name in ALL if name not in LONG]

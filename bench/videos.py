@@ -4,6 +4,8 @@
   footage changes slowly: a pan moves a few pixels a frame);
 - `noise_pan`: the same pan over seeded smooth noise, unrelated to every photograph and to every
   other seed;
+- `textured_canvas` + `grain`: a pan for long, full-HD benches whose bit rate is that of camera
+  footage (fine texture that moves, and sensor-like grain that does not), not of a smooth picture;
 - `loop`: a test video from testdata/vpdq played over and over;
 - `recode`, `concat`: a time range of a video re-encoded (other size, other bit rate), and videos
   played one after another.
@@ -67,6 +69,29 @@ def noise_canvas(seed: int, height: int = SIZE[1], width: int = 3000) -> np.ndar
     """Smooth coloured noise: random values on a coarse grid, enlarged bicubically."""
     coarse = np.random.default_rng(seed).integers(0, 256, size=(height // 20, width // 20, 3), dtype=np.uint8)
     return np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC))
+
+
+def textured_canvas(seed: int, height: int, width: int, *, fine: float = 0.8, margin: int = 0) -> np.ndarray:
+    """`noise_canvas` with finer noise (3-pixel cells, `fine` of its amplitude) on top: texture a
+    pan moves, as real footage has. Values stay in [margin, 255 - margin], so that `grain` of that
+    amplitude never overflows."""
+    coarse = noise_canvas(seed, height, width).astype(np.float32)
+    cells = np.random.default_rng(seed + 1).integers(0, 256, size=(height // 3, width // 3, 3), dtype=np.uint8)
+    detail = np.asarray(Image.fromarray(cells).resize((width, height), Image.Resampling.BICUBIC), dtype=np.float32)
+    picture = np.clip(coarse + fine * (detail - 128), 0, 255)
+    return (margin + picture * ((255 - 2 * margin) / 255)).astype(np.uint8)
+
+
+def grain(frames: Iterable[np.ndarray], amplitude: int, *, seed: int = 0, tiles: int = 7) -> Iterator[np.ndarray]:
+    """Each frame plus uniform noise in [-amplitude, amplitude], fixed to the screen (not to the
+    picture), from `tiles` seeded noise frames in turn. The frames' values must lie in
+    [amplitude, 255 - amplitude] (`textured_canvas(margin=amplitude)`): the sum is taken in uint8."""
+    noise: list[np.ndarray] = []
+    for index, frame in enumerate(frames):
+        if len(noise) < tiles:
+            rng = np.random.default_rng([seed, len(noise)])
+            noise.append(rng.integers(-amplitude, amplitude + 1, size=frame.shape, dtype=np.int8).view(np.uint8))
+        yield np.add(frame, noise[index % tiles], dtype=np.uint8)  # wraps modulo 256: exact in range
 
 
 def pan(canvas: np.ndarray, seconds: float, *, fps: int = FPS, width: int = SIZE[0], pixels_per_frame: int = 2,
