@@ -8,7 +8,9 @@ bind = os.environ.get("BASELINE_BIND", "127.0.0.1:8001")  # the reverse proxy's 
 worker_class = "gthread"
 workers = int(os.environ.get("BASELINE_WEB_WORKERS", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("BASELINE_WEB_THREADS", 8))
-timeout = 60  # a request (an upload hashed in memory included) never needs longer
+# gthread: the timeout is the worker's heartbeat, kept by its main thread; a request thread hashing a
+# video (up to BASELINE_MAX_VIDEO_CPU_SECONDS of CPU) may run longer without the worker being killed.
+timeout = 60
 graceful_timeout = 30
 keepalive = 5
 max_requests = 2000  # recycle workers now and then
