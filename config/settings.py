@@ -264,6 +264,8 @@ BASELINE_MAX_UPLOAD_MB = env_int("BASELINE_MAX_UPLOAD_MB", 50, minimum=1)
 BASELINE_MAX_VIDEO_SECONDS = env_int("BASELINE_MAX_VIDEO_SECONDS", 3600, minimum=1)
 BASELINE_MAX_VIDEO_CPU_SECONDS = env_int("BASELINE_MAX_VIDEO_CPU_SECONDS", 120, minimum=1)
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
+# Each host's copy of the matching index files it memory-maps (curation/matching/loaded.py).
+BASELINE_MATCH_INDEX_DIR = Path(env_str("BASELINE_MATCH_INDEX_DIR") or VAR_DIR / "match-index")
 # With object storage a download is a redirect to a presigned URL that lives this long. SigV4
 # presigned URLs cannot outlive 7 days.
 BASELINE_DOWNLOAD_URL_SECONDS = env_int("BASELINE_DOWNLOAD_URL_SECONDS", 300, minimum=1)

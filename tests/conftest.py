@@ -95,6 +95,18 @@ def export_storage(tmp_path, settings):
     return location
 
 
+@pytest.fixture(autouse=True)
+def match_indexes(tmp_path, settings):
+    """Each test's host copy of the matching indexes is its own, and no process-wide index from an
+    earlier test is served (curation/matching/loaded.py)."""
+    from curation.matching import loaded
+
+    settings.BASELINE_MATCH_INDEX_DIR = tmp_path / "match-index"
+    loaded.forget()
+    yield settings.BASELINE_MATCH_INDEX_DIR
+    loaded.forget()
+
+
 @pytest.fixture
 def client():
     """Signed-in test sessions have passed the second factor (tests/accounts/test_mfa.py covers it)."""

@@ -34,6 +34,7 @@ def _test_signing_key() -> str:
 
 os.environ.setdefault("BASELINE_SIGNING_KEY_FILE", _test_signing_key())
 os.environ.setdefault("BASELINE_EXPORT_ROOT", "/tmp/baseline-test-exports")
+os.environ.setdefault("BASELINE_MATCH_INDEX_DIR", "/tmp/baseline-test-match-index")
 
 from config.settings import *  # noqa: E402,F403
 

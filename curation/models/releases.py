@@ -75,6 +75,9 @@ class Release(models.Model):
     manifest_sha256 = models.CharField(max_length=64, blank=True)
     signature = models.CharField(max_length=100, blank=True)
     key_id = models.CharField(max_length=16, blank=True)
+    # The matching index of this version (curation/matching/index.py), written beside its files.
+    match_index_path = models.CharField(max_length=300, blank=True)
+    match_index_sha256 = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # the newest attempt owns the build (releases.py)
     progress = models.CharField(max_length=100, blank=True, help_text="The build step under way.")
     error = models.TextField(blank=True)

@@ -39,10 +39,11 @@ from django.utils import timezone
 from core import audit
 from core.actions import AuditAction
 from core.actors import SYSTEM
+from curation.matching import index as match_index
 from curation.models import BuildHeartbeat, Release, ReleaseFile
 from curation.releases import exports, membership, signing, signing_keys
 from curation.releases.services import build_beat, queue_build, signing_key_register
-from curation.releases.storage import SPOOL_BYTES, chunks_of, export_storage, write_stream
+from curation.releases.storage import SPOOL_BYTES, Stored, chunks_of, export_storage, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,13 @@ def _build(release: Release, attempt: int) -> str:
         for number, spec in enumerate(exports.FILES, start=1):
             _progress(release, attempt, f"writing {spec.format} ({number} of {len(exports.FILES)})")
             files.extend(render_file(release, attempt, spec))
+        _progress(release, attempt, "writing the matching index")
+        index = write_stream(attempt_path(release, attempt, f"{release.list}-v{release.version}.match-index"),
+                             match_index.write(release.version, release.list,
+                                               lambda algorithm: membership.algorithm_rows(release, algorithm)))
         _progress(release, attempt, "signing the manifest")
         manifest = _manifest(release, files)
-        _publish(release, attempt, files, manifest)
+        _publish(release, attempt, files, manifest, index)
     except Superseded:
         log.info("Release %s attempt %s stopped: the build is no longer its own", release.version, attempt)
         return _status(release_id)
@@ -293,7 +298,7 @@ def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
     }
 
 
-def _publish(release: Release, attempt: int, files: list[ReleaseFile], manifest: dict) -> None:
+def _publish(release: Release, attempt: int, files: list[ReleaseFile], manifest: dict, index: Stored) -> None:
     body = signing.canonical_manifest(manifest)
     key = signing_key_register()
     signature = signing.sign(signing_keys.private_key(), body)
@@ -304,7 +309,8 @@ def _publish(release: Release, attempt: int, files: list[ReleaseFile], manifest:
         published = Release.objects.filter(pk=release.pk, status=Release.Status.BUILDING, attempts=attempt).update(
             status=Release.Status.PUBLISHED, published_at=timezone.now(), manifest=body, progress="",
             manifest_sha256=hashlib.sha256(body).hexdigest(), signature=signature, key_id=key.key_id,
-            previous_version=manifest["previous_version"],
+            previous_version=manifest["previous_version"], match_index_path=index.path,
+            match_index_sha256=index.sha256,
         )
         if published != 1:
             raise Superseded

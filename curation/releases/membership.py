@@ -221,3 +221,16 @@ def chunks_for(release: Release, file_format: str) -> Iterator[bytes]:
     if file_format == "delta":
         return exports.render_delta(delta_rows(release, _previous(release)))
     raise ValueError(f"unknown format {file_format!r}")
+
+
+def algorithm_rows(release: Release, algorithm: str) -> Iterator[tuple[str, str, str, int]]:
+    """(value, item_id, media_type, added_in_version) of one algorithm's listed signatures, by value
+    bytewise: what the matching index is written from (curation/matching/index.py)."""
+    members, params = _in(release)
+    sql = (
+        f"SELECT s.value, m.submission_id, i.media_type, m.added_in_version FROM {M} m "  # noqa: S608
+        f"JOIN {I} i ON i.id = m.submission_id JOIN {S} s ON s.submission_id = m.submission_id "
+        f"WHERE {members} AND s.algorithm = %s ORDER BY s.value{_c()}, m.submission_id"
+    )
+    for value, item_id, media_type, added in _stream(sql, [*params, algorithm]):
+        yield value, _uuid(item_id), media_type, added

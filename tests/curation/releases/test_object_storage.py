@@ -62,7 +62,9 @@ def test_a_build_writes_every_file_to_the_bucket_and_verify_release_reads_them_b
                                                                                    export_storage):
     paths = sorted(release.files.values_list("path", flat=True))
     assert len(paths) == len(json.loads(bytes(release.manifest))["files"]) >= 10
-    assert s3_exports.stored() == paths  # nothing else: no earlier attempt's files, nothing on the disk
+    # Nothing else but the matching index: no earlier attempt's files, nothing on the disk.
+    assert s3_exports.stored() == sorted([*paths, release.match_index_path])
+    assert release.match_index_path.endswith("/baseline-v1.match-index")
     assert not export_storage.exists()
     call_command("verify_release", "1")
     assert "Release 1 verified" in capsys.readouterr().out
@@ -80,7 +82,7 @@ def test_an_interrupted_build_resumed_on_object_storage_leaves_only_the_publishe
     assert storage.write_stream(first.path, [b"other bytes"]).path != first.path  # not overwritten
     assert tasks.release_build(release.pk) == "published"
     release.refresh_from_db()
-    kept = sorted(release.files.values_list("path", flat=True))
+    kept = sorted([*release.files.values_list("path", flat=True), release.match_index_path])
     assert {path.rsplit("/", 1)[0] for path in kept} == {"releases/v1/attempt-2"}
     assert s3_exports.stored() == kept  # attempt 1's files (and the extra one) swept
 

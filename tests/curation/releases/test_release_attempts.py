@@ -182,7 +182,10 @@ def test_an_older_attempt_going_on_while_a_newer_one_holds_the_build_stops_witho
     assert results["newer"] == "published" and publications(1) == 1 and verified(1, capsys)
     assert ReleaseFile.objects.filter(release=release).exclude(path__startswith="releases/v1/attempt-2/").count() == 0
     assert storage.listdir("releases/v1/attempt-1")[1] == []  # the publication swept the older attempt's files
-    assert len(storage.listdir("releases/v1/attempt-2")[1]) == ReleaseFile.objects.filter(release=release).count()
+    release.refresh_from_db()
+    assert sorted(storage.listdir("releases/v1/attempt-2")[1]) == sorted(  # its files and its matching index
+        [*ReleaseFile.objects.filter(release=release).values_list("name", flat=True), "baseline-v1.match-index"])
+    assert release.match_index_path == "releases/v1/attempt-2/baseline-v1.match-index"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

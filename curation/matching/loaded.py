@@ -1,0 +1,111 @@
+"""The index each process matches against: the latest published release's of each list, checked
+every `CHECK_SECONDS` and swapped atomically (DESIGN.md section 9).
+
+Each host keeps one copy of an index file in `BASELINE_MATCH_INDEX_DIR`, downloaded from the export
+storage under a temporary name, its SHA-256 checked against the release's record, then renamed into
+place; every process on the host memory-maps that same file read-only, so the page cache holds it
+once. A new index is loaded completely (mapped, its faiss indexes built) before the one reference
+requests read is replaced, so no request ever sees a half-loaded index; while one thread loads,
+the others keep answering from the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+from django.conf import settings
+
+from curation.matching import index as index_file
+from curation.models import Release
+from curation.releases import storage
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 30  # a publication is served within this (plus the load) by every process
+BITS = 256
+
+
+@dataclass(frozen=True)
+class Loaded:
+    index: index_file.Index
+    pdq: faiss.IndexBinaryFlat
+    frames: faiss.IndexBinaryFlat  # every listed vPDQ frame, in `vpdq.codes` order
+
+    @property
+    def version(self) -> int:
+        return self.index.version
+
+
+_current: dict[str, Loaded] = {}
+_checked: dict[str, float] = {}
+_loading = threading.Lock()
+
+
+def _flat(codes: np.ndarray) -> faiss.IndexBinaryFlat:
+    flat = faiss.IndexBinaryFlat(BITS)
+    if len(codes):
+        flat.add(np.ascontiguousarray(codes))
+    return flat
+
+
+def local_copy(path: str, sha256: str) -> Path:
+    """This host's copy of an index file, fetched once and checked."""
+    directory = Path(settings.BASELINE_MATCH_INDEX_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / f"{sha256}.idx"
+    if final.exists():
+        return final
+    digest = hashlib.sha256()
+    part = tempfile.NamedTemporaryFile(dir=directory, suffix=".part", delete=False)  # noqa: SIM115
+    with part as out, storage.open_file(path) as src:
+        for chunk in storage.chunks_of(src, 1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != sha256:
+        os.unlink(out.name)
+        raise index_file.IndexFileError(f"{path}: SHA-256 {digest.hexdigest()} is not the release's {sha256}")
+    os.replace(out.name, final)  # atomic: other processes see the whole file or none
+    return final
+
+
+def load_release(release: Release) -> Loaded:
+    index = index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
+    return Loaded(index=index, pdq=_flat(index["pdq.codes"]), frames=_flat(index["vpdq.codes"]))
+
+
+def current(list_name: str) -> Loaded | None:
+    """The index of `list_name`'s latest published release (None before the first), at most
+    CHECK_SECONDS old."""
+    loaded = _current.get(list_name)
+    if loaded is not None and time.monotonic() - _checked.get(list_name, 0.0) < CHECK_SECONDS:
+        return loaded
+    if not _loading.acquire(blocking=loaded is None):
+        return loaded  # another thread is loading; answer from the one we have
+    try:
+        latest = (Release.objects.filter(list=list_name, status=Release.Status.PUBLISHED)
+                  .exclude(match_index_path="").order_by("-version").first())
+        _checked[list_name] = time.monotonic()
+        if latest is None:
+            _current.pop(list_name, None)
+            return None
+        if loaded is None or loaded.version != latest.version:
+            loaded = load_release(latest)
+            _current[list_name] = loaded  # one reference, replaced whole
+            log.info("Matching %s against release %s", list_name, latest.version)
+        return loaded
+    finally:
+        _loading.release()
+
+
+def forget() -> None:
+    """Drop every loaded index (tests; the next call loads afresh)."""
+    _current.clear()
+    _checked.clear()
