@@ -266,6 +266,9 @@ BASELINE_MAX_VIDEO_CPU_SECONDS = env_int("BASELINE_MAX_VIDEO_CPU_SECONDS", 120, 
 BASELINE_EXPORT_ROOT = Path(env_str("BASELINE_EXPORT_ROOT") or VAR_DIR / "exports")
 # Each host's copy of the matching index files it memory-maps (curation/matching/loaded.py).
 BASELINE_MATCH_INDEX_DIR = Path(env_str("BASELINE_MATCH_INDEX_DIR") or VAR_DIR / "match-index")
+# How often each process looks for a newer published release to match against: a publication (a
+# removal included) is served within this plus the index's load time (DESIGN.md: within 2 minutes).
+BASELINE_MATCH_CHECK_SECONDS = env_int("BASELINE_MATCH_CHECK_SECONDS", 30, minimum=1)
 # With object storage a download is a redirect to a presigned URL that lives this long. SigV4
 # presigned URLs cannot outlive 7 days.
 BASELINE_DOWNLOAD_URL_SECONDS = env_int("BASELINE_DOWNLOAD_URL_SECONDS", 300, minimum=1)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from curation.hashing import api as hashing_api
+from curation.matching import api as matching_api
 from curation.releases import api as release_api
 from curation.reviews import api as review_api
 from curation.submissions import api as submission_api
@@ -9,6 +10,7 @@ urlpatterns = [
     path("algorithms/", hashing_api.AlgorithmsView.as_view(), name="api-algorithms"),
     path("criteria/", review_api.CriteriaView.as_view(), name="api-criteria"),
     path("hash/", hashing_api.HashView.as_view(), name="api-hash"),
+    path("match/", matching_api.MatchView.as_view(), name="api-match"),
     path("submissions/", submission_api.SubmissionListView.as_view(), name="api-submissions"),
     path("submissions/<uuid:item_id>/", submission_api.SubmissionDetailView.as_view(), name="api-submission"),
     path("submissions/<uuid:item_id>/withdraw/", submission_api.SubmissionWithdrawView.as_view(),

@@ -194,6 +194,16 @@ def entitled_feeds(user) -> frozenset[str]:
     return frozenset(feeds.values_list("name", flat=True))
 
 
+def may_match(user) -> bool:
+    """`POST match/` (DESIGN.md section 9): partners, curators and investigators."""
+    return bool(roles_of(user) & {Role.CURATOR, Role.PARTNER, Role.INVESTIGATOR})
+
+
+def may_match_every_list(user) -> bool:
+    """Curators and investigators match against every list and algorithm; partners their feeds'."""
+    return bool(roles_of(user) & {Role.CURATOR, Role.INVESTIGATOR})
+
+
 def may_manage_entitlements(user) -> bool:
     """Administrators grant partner organisations feeds and take them back."""
     return has_role(user, Role.ADMINISTRATOR)

@@ -111,6 +111,12 @@ EXPECTED: dict[str, dict[str, Row]] = {
     },
     "api/v1/algorithms/": {"GET": api_row(200)},
     "api/v1/criteria/": {"GET": api_row(200)},
+    # Matching (DESIGN.md section 9): partners by their feeds (an MD5 needs the standard feed).
+    "api/v1/match/": {
+        "GET": api_row(403, investigators=405, curator=405, partner=405, unentitled_partner=405),
+        "POST": api_row(403, investigators=200, curator=200, partner=200, unentitled_partner=403, unchanged=True,
+                        body={"signatures": [{"algorithm": "md5", "value": "0" * 32}]}),
+    },
     "api/v1/hash/": {
         "GET": api_row(403, investigators=405),
         "POST": api_row(403, investigators=400, body={}, fmt="multipart", unchanged=True),  # no file

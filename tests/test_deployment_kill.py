@@ -195,6 +195,7 @@ def _run_and_kill(moto_server: str, url: str, tmp_path: Path) -> None:  # noqa: 
                     seen.append(stored.read())
             assert seen[0] == seen[1], entry["format"]
             assert (len(seen[0]), hashlib.sha256(seen[0]).hexdigest()) == (entry["size"], entry["sha256"])
+        _removal_stops_matching(ports, url, curator_token, partner_token, version)
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -205,3 +206,44 @@ def _run_and_kill(moto_server: str, url: str, tmp_path: Path) -> None:  # noqa: 
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
+
+
+def _removal_stops_matching(ports: list[int], url: str, curator_token: str, partner_token: str, version: int) -> None:
+    """Issue 15: every web process matches the published release, and an item removed by the next
+    release stops matching through each of them within 2 minutes of its publication, without a
+    restart (each looks for a newer release every BASELINE_MATCH_CHECK_SECONDS, 30 by default)."""
+    with psycopg.connect(url) as conn:
+        item_id, md5 = conn.execute("SELECT submission_id, value FROM curation_signature WHERE algorithm = 'md5' "
+                                    "ORDER BY value LIMIT 1").fetchone()
+    query = json.dumps({"signatures": [{"algorithm": "md5", "value": md5}]}).encode()
+
+    def answer(port: int) -> dict:
+        status, _, body = _call(port, partner_token, "/api/v1/match/", "POST", query)
+        assert status == 200, body
+        return json.loads(body)
+
+    for port in ports:
+        found = _wait(lambda port=port: answer(port)["results"][0]["matches"], 60, "a match through each process")
+        assert found[0]["item_id"] == str(item_id) and answer(port)["releases"] == {"baseline": version}
+    status, _, body = _call(ports[0], curator_token, f"/api/v1/submissions/{item_id}/retract/", "POST",
+                            b'{"reason": "a wrong entry"}')
+    assert status == 200, body
+    status, _, body = _call(ports[0], curator_token, "/api/v1/releases/", "POST", b'{"note": "removal"}')
+    assert status in (201, 202), body
+    removal = json.loads(body)["version"]
+
+    def published():
+        status, _, body = _call(ports[1], curator_token, f"/api/v1/releases/{removal}/")
+        return status == 200 and json.loads(body)["status"] == "published"
+
+    _wait(published, 300, "the removal's release")
+    published_at = time.monotonic()
+    delays = []
+    for port in ports:
+        def gone(port=port):
+            body = answer(port)
+            return body["releases"] == {"baseline": removal} and body["results"][0]["matches"] == []
+        _wait(gone, 150, f"the removal to stop matching through port {port}")
+        delays.append(time.monotonic() - published_at)
+    print(f"removal served by both web processes {max(delays):.1f} s after its publication")
+    assert max(delays) <= 120, delays

@@ -1,5 +1,5 @@
 """The index each process matches against: the latest published release's of each list, checked
-every `CHECK_SECONDS` and swapped atomically (DESIGN.md section 9).
+every `BASELINE_MATCH_CHECK_SECONDS` (30) and swapped atomically (DESIGN.md section 9).
 
 Each host keeps one copy of an index file in `BASELINE_MATCH_INDEX_DIR`, downloaded from the export
 storage under a temporary name, its SHA-256 checked against the release's record, then renamed into
@@ -29,7 +29,6 @@ from curation.models import Release
 from curation.releases import storage
 
 log = logging.getLogger(__name__)
-CHECK_SECONDS = 30  # a publication is served within this (plus the load) by every process
 BITS = 256
 
 
@@ -83,9 +82,9 @@ def load_release(release: Release) -> Loaded:
 
 def current(list_name: str) -> Loaded | None:
     """The index of `list_name`'s latest published release (None before the first), at most
-    CHECK_SECONDS old."""
+    BASELINE_MATCH_CHECK_SECONDS old."""
     loaded = _current.get(list_name)
-    if loaded is not None and time.monotonic() - _checked.get(list_name, 0.0) < CHECK_SECONDS:
+    if loaded is not None and time.monotonic() - _checked.get(list_name, 0.0) < settings.BASELINE_MATCH_CHECK_SECONDS:
         return loaded
     if not _loading.acquire(blocking=loaded is None):
         return loaded  # another thread is loading; answer from the one we have

@@ -1,0 +1,173 @@
+"""`POST match/` (DESIGN.md section 9): queries matched against the latest published release of each
+list the caller may match, through the loaded indexes (curation/matching/loaded.py).
+
+Exact algorithms match the canonical value; PDQ by Hamming distance through faiss's brute-force
+`IndexBinaryFlat` (`range_search` keeps distances strictly below its radius, so the radius is the
+maximum distance + 1); a vPDQ query is compared (curation/matching/vpdq.py) with every listed video
+one of whose frames lies within distance 31 of one of its frames, the only videos that can match.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import DomainError
+from curation import permissions
+from curation.hashing import signatures
+from curation.matching import loaded, vpdq
+from curation.models import FeedName
+
+LISTS = ("baseline",)
+MAX_QUERIES = 1000
+MAX_VPDQ_FRAMES = 20_000
+MAX_MATCHES = 100
+DEFAULT_PDQ_DISTANCE = signatures.PDQ_MATCH_DISTANCE
+
+
+@dataclass(frozen=True)
+class Query:
+    algorithm: str
+    value: str  # canonical
+
+
+def feed_of(algorithm: str) -> str:
+    return FeedName.PHOTODNA if algorithm == "photodna" else FeedName.STANDARD
+
+
+def matchable_algorithms(user) -> set[str]:
+    """What the caller may match: curators and investigators everything; a partner what its feeds hold."""
+    if permissions.may_match_every_list(user):
+        return set(signatures.ALGORITHMS)
+    feeds = permissions.entitled_feeds(user)
+    return {a for a in signatures.ALGORITHMS if feed_of(a) in feeds}
+
+
+def parse(rows: list[dict], user) -> list[Query]:
+    """Normalised queries; DomainError 400 naming each bad query's index, 403 naming a feed not held."""
+    errors: dict[str, dict[str, list[str]]] = {}
+    queries, frames = [], 0
+    allowed = matchable_algorithms(user)
+    for number, row in enumerate(rows):
+        algorithm, value = row.get("algorithm"), row.get("value")
+        if algorithm not in signatures.ALGORITHMS:
+            errors[str(number)] = {"algorithm": [f"query {number}: unknown algorithm {algorithm!r}; expected one "
+                                                 f"of {', '.join(signatures.ALGORITHMS)}."]}
+            continue
+        if not isinstance(value, str):
+            errors[str(number)] = {"value": [f"query {number}: a {algorithm} value is a string."]}
+            continue
+        try:
+            canonical = signatures.normalise(algorithm, value)
+        except signatures.SignatureError as exc:
+            errors[str(number)] = {"value": [f"query {number}: {exc}"]}
+            continue
+        if algorithm == "vpdq":
+            frames += len(json.loads(canonical))
+        queries.append(Query(algorithm, canonical))
+    if errors:
+        raise DomainError("Some queries are malformed.", code="invalid", kind="invalid",
+                          extra={"errors": {"signatures": errors}})
+    if frames > MAX_VPDQ_FRAMES:
+        raise DomainError(f"The vPDQ queries hold {frames:,} frames; at most {MAX_VPDQ_FRAMES:,} a call.",
+                          code="invalid", kind="invalid",
+                          extra={"errors": {"signatures": [f"at most {MAX_VPDQ_FRAMES:,} vPDQ frames a call"]}})
+    for number, query in enumerate(queries):
+        if query.algorithm not in allowed:
+            feed = feed_of(query.algorithm)
+            raise DomainError(f"Query {number} is {signatures.ALGORITHMS[query.algorithm].label}, which only the "
+                              f"{feed} feed matches; your organisation does not hold it.",
+                              code="feed_not_held", kind="forbidden")
+    return queries
+
+
+def match(user, queries: list[Query], *, pdq_max_distance: int = DEFAULT_PDQ_DISTANCE,
+          vpdq_min_coverage: float = vpdq.DEFAULT_THRESHOLD) -> dict:
+    """{"releases": {list: version}, "results": [{"query", "matches"}]} for already parsed queries."""
+    indexes = {name: found for name in LISTS if (found := loaded.current(name)) is not None}
+    results = []
+    for number, query in enumerate(queries):
+        matches = []
+        for name, index in indexes.items():
+            matches.extend(_match_one(name, index, query, pdq_max_distance, vpdq_min_coverage))
+        matches.sort(key=_rank)
+        results.append({"query": number, "matches": matches[:MAX_MATCHES]})
+    return {"releases": {name: index.version for name, index in indexes.items()}, "results": results}
+
+
+def _rank(found: dict) -> tuple:
+    if "distance" in found:
+        return (found["distance"], found["item_id"])
+    if "query_coverage" in found:
+        return (-(found["query_coverage"] + found["listed_coverage"]), found["item_id"])
+    return (0, found["item_id"])
+
+
+def _described(name: str, index: loaded.Loaded, prefix: str, row: int, algorithm: str, value: str) -> dict:
+    item_id, media_type, added = index.index.item(prefix, row)
+    return {"list": name, "item_id": item_id, "media_type": media_type, "algorithm": algorithm, "value": value,
+            "added_in_version": added}
+
+
+def _match_one(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
+    if query.algorithm in ("pdq", "vpdq"):
+        return (_pdq if query.algorithm == "pdq" else _vpdq)(name, index, query, distance, coverage)
+    found = []
+    for row in index.index.exact(query.algorithm, query.value):
+        answer = _described(name, index, query.algorithm, row, query.algorithm, query.value)
+        if query.algorithm == "photodna":
+            answer["exact_only"] = True
+        found.append(answer)
+    return found
+
+
+def _codes(hex_values: list[str]) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex("".join(hex_values)), np.uint8).reshape(-1, 32)
+
+
+def _pdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
+    lims, distances, rows = index.pdq.range_search(_codes([query.value]), distance + 1)
+    found = []
+    codes = index.index["pdq.codes"]
+    for d, row in zip(distances[lims[0]:lims[1]], rows[lims[0]:lims[1]], strict=True):
+        answer = _described(name, index, "pdq", int(row), "pdq", bytes(codes[row]).hex())
+        answer["distance"] = int(d)
+        found.append(answer)
+    return found
+
+
+def _vpdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
+    video = vpdq.Video.parse(query.value)
+    usable = video.usable()
+    if not usable.size or not index.frames.ntotal:
+        return []
+    query_codes = video.hashes[usable].astype(">u8").view(np.uint8).reshape(-1, 32)
+    _, _, frame_rows = index.frames.range_search(np.ascontiguousarray(query_codes), vpdq.MATCH_DISTANCE + 1)
+    ends = index.index["vpdq.ends"]
+    candidates = np.unique(np.searchsorted(ends, frame_rows, side="right"))
+    found = []
+    for video_row in candidates.tolist():
+        start = int(ends[video_row - 1]) if video_row else 0
+        listed = _listed_video(index, start, int(ends[video_row]))
+        result = vpdq.compare(video, listed, threshold=coverage)
+        if result.kind is not None:
+            answer = _described(name, index, "vpdq", video_row, "vpdq", _value_of(listed))
+            found.append({**answer, **result.as_dict()})
+    return found
+
+
+def _listed_video(index: loaded.Loaded, start: int, end: int) -> vpdq.Video:
+    times = np.asarray(index.index["vpdq.times"][start:end])
+    order = np.argsort(times, kind="stable")  # the value's own order; the comparison wants time order
+    codes = np.asarray(index.index["vpdq.codes"][start:end])[order]
+    return vpdq.Video(hashes=codes.view(">u8").astype(np.uint64).reshape(-1, 4),
+                      qualities=np.asarray(index.index["vpdq.qualities"][start:end], np.int16)[order],
+                      times=times[order])
+
+
+def _value_of(video: vpdq.Video) -> str:
+    frames = [f"{h.astype('>u8').tobytes().hex()},{int(q)},{signatures.vpdq_timestamp(repr(float(t)))}"
+              for h, q, t in zip(video.hashes, video.qualities, video.times, strict=True)]
+    return json.dumps(frames, separators=(",", ":"))
