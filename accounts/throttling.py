@@ -26,13 +26,14 @@ from rest_framework.throttling import BaseThrottle
 from accounts.models import ApiToken
 from accounts.network import client_address
 
-# KEYS: the counters; ARGV: a limit and a window (seconds) per counter, in the same order.
+# KEYS: the counters; ARGV: a limit and a window (seconds) per counter, in the same order, then the
+# cost of this request (1, or a match call's number of queries).
 # Returns 0 when every counter was under its limit (and all were incremented), else the seconds
 # until the first full counter's window ends (at least 1).
 _CHECK_AND_COUNT = """
 for i, key in ipairs(KEYS) do
   local count = tonumber(redis.call('GET', key) or '0')
-  if count >= tonumber(ARGV[2 * i - 1]) then
+  if count + tonumber(ARGV[#ARGV]) > tonumber(ARGV[2 * i - 1]) then
     local ttl = redis.call('TTL', key)
     if ttl < 0 then
       redis.call('EXPIRE', key, ARGV[2 * i])
@@ -42,7 +43,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 for i, key in ipairs(KEYS) do
-  if redis.call('INCR', key) == 1 then
+  if redis.call('INCRBY', key, ARGV[#ARGV]) == tonumber(ARGV[#ARGV]) then
     redis.call('EXPIRE', key, ARGV[2 * i])
   end
 end
@@ -58,25 +59,25 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
-def check_and_count(counters: list[tuple[str, int, int]]) -> int:
-    """For (key, limit, window) counters: 0 and every counter incremented if all are under their
-    limit; else the seconds until the full one frees up, and nothing counted."""
+def check_and_count(counters: list[tuple[str, int, int]], cost: int = 1) -> int:
+    """For (key, limit, window) counters: 0 and every counter increased by `cost` if each stays within
+    its limit; else the seconds until the full one frees up, and nothing counted."""
     cache = caches["default"]
     keys = [cache.make_and_validate_key(key) for key, _, _ in counters]
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(keys[0], write=True)
         args = [value for _, limit, window in counters for value in (limit, window)]
-        return int(client.eval(_CHECK_AND_COUNT, len(keys), *keys, *args))
+        return int(client.eval(_CHECK_AND_COUNT, len(keys), *keys, *args, cost))
     with _local_lock:  # development's in-process cache: one process, so a lock is enough
         now = time.monotonic()
         states = [cache.get(key) for key, _, _ in counters]  # (count, window end) or None
         states = [state if state and state[1] > now else (0, now + window)
                   for state, (_, _, window) in zip(states, counters, strict=True)]
         for (count, ends), (_, limit, _) in zip(states, counters, strict=True):
-            if count >= limit:
+            if count + cost > limit:
                 return max(int(ends - now + 0.999), 1)
         for (count, ends), (key, _, window) in zip(states, counters, strict=True):
-            cache.set(key, (count + 1, ends), timeout=window)
+            cache.set(key, (count + cost, ends), timeout=window)
         return 0
 
 
@@ -101,3 +102,12 @@ class ApiRateThrottle(BaseThrottle):
 
     def wait(self) -> int | None:
         return getattr(self, "_wait", None) or None
+
+
+def spend_match_queries(user, queries: int) -> int:
+    """`POST match/` counts queries, not calls (DESIGN.md section 9): 0 if the user's
+    `BASELINE_MATCH_QUERY_RATE` allows `queries` more (and they are counted), else the seconds to wait."""
+    from django.conf import settings
+
+    return check_and_count([(f"throttle:match:{user.pk}", *parse_rate(settings.BASELINE_MATCH_QUERY_RATE))],
+                           cost=queries)

@@ -341,6 +341,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": env_rate("BASELINE_API_USER_RATE", _API_RATE),
     "anon": "120/hour",
 }
+# Matching counts queries, not calls: a user's queries to POST match/ in a window (accounts/throttling.py).
+BASELINE_MATCH_QUERY_RATE = env_rate("BASELINE_MATCH_QUERY_RATE", "200000/hour")
 # A user holds at most this many active (unrevoked, unexpired) API tokens (accounts/services.py).
 BASELINE_MAX_ACTIVE_TOKENS = 5
 if not DEBUG:

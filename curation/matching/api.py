@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import throttling
 from accounts.permissions import Allows
 from curation import permissions
 from curation.matching import services, vpdq
@@ -42,5 +45,9 @@ class MatchView(APIView):
         given.is_valid(raise_exception=True)
         options = given.validated_data
         queries = services.parse(options["signatures"], request.user)
+        wait = throttling.spend_match_queries(request.user, len(queries))
+        if wait:
+            raise Throttled(wait, detail=f"More than {settings.BASELINE_MATCH_QUERY_RATE} match queries; "
+                                         f"try again in {wait} s.")
         return Response(services.match(request.user, queries, pdq_max_distance=options["pdq_max_distance"],
                                        vpdq_min_coverage=options["vpdq_min_coverage"]))

@@ -206,3 +206,13 @@ def test_at_most_20000_vpdq_frames_a_call(partner):
     frames = json.dumps([f"{fake('pdq', n)},90,{n}.000" for n in range(10_001)])
     response = match(partner, ("vpdq", frames), ("vpdq", frames))
     assert response.status_code == 400 and "20,000" in json.dumps(response.json())
+
+
+def test_throttling_counts_queries_not_calls(partner, settings):
+    settings.BASELINE_MATCH_QUERY_RATE = "5/hour"
+    three = [("md5", fake("md5")) for _ in range(3)]
+    assert match(partner, *three).status_code == 200
+    refused = match(partner, *three)
+    assert refused.status_code == 429 and "5/hour" in refused.json()["detail"] and int(refused["Retry-After"]) > 0
+    assert match(partner, *three[:2]).status_code == 200  # the refused call counted nothing: 3 + 2 = 5
+    assert match(partner, three[0]).status_code == 429
