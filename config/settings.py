@@ -185,6 +185,7 @@ if BASELINE_BUILD_STALE_SECONDS < 3 * BASELINE_BUILD_HEARTBEAT_SECONDS:
 CELERY_BEAT_SCHEDULE = {
     "release-build-watchdog": {"task": "curation.tasks.release_build_watchdog",
                                "schedule": float(env_int("BASELINE_BUILD_WATCHDOG_SECONDS", 60, minimum=1))},
+    "sightings-purge": {"task": "curation.tasks.sightings_purge", "schedule": 24 * 3600.0},
 }
 
 # Sessions and cookies.
@@ -269,6 +270,8 @@ BASELINE_MATCH_INDEX_DIR = Path(env_str("BASELINE_MATCH_INDEX_DIR") or VAR_DIR /
 # How often each process looks for a newer published release to match against: a publication (a
 # removal included) is served within this plus the index's load time (DESIGN.md: within 2 minutes).
 BASELINE_MATCH_CHECK_SECONDS = env_int("BASELINE_MATCH_CHECK_SECONDS", 30, minimum=1)
+# Partners' sightings (curation.models.Sighting) are deleted after this many days by a periodic task.
+BASELINE_SIGHTING_RETENTION_DAYS = env_int("BASELINE_SIGHTING_RETENTION_DAYS", 365, minimum=1)
 # With object storage a download is a redirect to a presigned URL that lives this long. SigV4
 # presigned URLs cannot outlive 7 days.
 BASELINE_DOWNLOAD_URL_SECONDS = env_int("BASELINE_DOWNLOAD_URL_SECONDS", 300, minimum=1)

@@ -33,6 +33,8 @@ class AuditAction(StrEnum):
     ORGANISATION_DEACTIVATE = "organisation.deactivate"
     ORGANISATION_UPDATE = "organisation.update"
     RELEASE_DOWNLOAD = "release.download"
+    MATCH_SIGHTING = "match.sighting"  # a partner's match call that matched: its sightings recorded
+    SIGHTING_PURGE = "sighting.purge"  # sightings older than the retention period deleted
     RELEASE_FAIL = "release.fail"
     RELEASE_PUBLISH = "release.publish"
     RELEASE_REQUEST = "release.request"

@@ -76,3 +76,11 @@ def release_build_watchdog() -> list[int]:
     from curation.releases.build import restart_stale_builds
 
     return restart_stale_builds()
+
+
+@shared_task(ignore_result=True)
+def sightings_purge() -> int:
+    """Run by beat daily: delete sightings older than BASELINE_SIGHTING_RETENTION_DAYS."""
+    from curation.matching.services import sightings_purge as purge
+
+    return purge()

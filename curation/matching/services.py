@@ -9,16 +9,24 @@ one of whose frames lies within distance 31 of one of its frames, the only video
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from core import audit
+from core.actions import AuditAction
+from core.actors import SYSTEM
 from core.errors import DomainError
 from curation import permissions
 from curation.hashing import signatures
 from curation.matching import loaded, vpdq
-from curation.models import FeedName
+from curation.models import FeedName, Sighting
 
 LISTS = ("baseline",)
 MAX_QUERIES = 1000
@@ -85,7 +93,45 @@ def parse(rows: list[dict], user) -> list[Query]:
 
 def match(user, queries: list[Query], *, pdq_max_distance: int = DEFAULT_PDQ_DISTANCE,
           vpdq_min_coverage: float = vpdq.DEFAULT_THRESHOLD) -> dict:
-    """{"releases": {list: version}, "results": [{"query", "matches"}]} for already parsed queries."""
+    """{"releases": {list: version}, "results": [{"query", "matches"}]} for already parsed queries;
+    a partner's call that matched records its sightings."""
+    answer = _search(queries, pdq_max_distance, vpdq_min_coverage)
+    if permissions.records_sightings(user):
+        sightings_record(user, queries, answer["results"])
+    return answer
+
+
+def sightings_record(user, queries: list[Query], results: list[dict]) -> int:
+    """Per organisation, UTC day and matched item, the distinct values that matched it (never a
+    query that matched nothing), with one audit entry for the call; the number of new rows."""
+    day = timezone.now().date()
+    rows = {(match_["item_id"], query.algorithm, hashlib.sha256(query.value.encode()).hexdigest())
+            for query, result in zip(queries, results, strict=True) for match_ in result["matches"]}
+    if not rows:
+        return 0
+    with transaction.atomic():
+        before = Sighting.objects.filter(organisation_id=user.organisation_id, day=day).count()
+        Sighting.objects.bulk_create([
+            Sighting(organisation_id=user.organisation_id, day=day, item_id=item, algorithm=algorithm,
+                     value_digest=digest) for item, algorithm, digest in sorted(rows)], ignore_conflicts=True)
+        added = Sighting.objects.filter(organisation_id=user.organisation_id, day=day).count() - before
+        audit.record(actor=user, action=AuditAction.MATCH_SIGHTING, obj=user.organisation, details={
+            "day": day.isoformat(), "items": len({item for item, _, _ in rows}), "new_sightings": added})
+    return added
+
+
+def sightings_purge() -> int:
+    """Delete sightings older than BASELINE_SIGHTING_RETENTION_DAYS (a periodic task); the number."""
+    cutoff = timezone.now().date() - timedelta(days=settings.BASELINE_SIGHTING_RETENTION_DAYS)
+    with transaction.atomic():
+        deleted, _ = Sighting.objects.filter(day__lt=cutoff).delete()
+        if deleted:
+            audit.record(actor=SYSTEM, action=AuditAction.SIGHTING_PURGE, object_type="curation.sighting",
+                         details={"before": cutoff.isoformat(), "deleted": deleted})
+    return deleted
+
+
+def _search(queries: list[Query], pdq_max_distance: int, vpdq_min_coverage: float) -> dict:
     indexes = {name: found for name in LISTS if (found := loaded.current(name)) is not None}
     results = []
     for number, query in enumerate(queries):

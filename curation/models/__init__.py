@@ -1,6 +1,7 @@
 """The curation app's models, one module per feature (the app label stays "curation")."""
 
 from curation.models.criteria import CriteriaSet, Criterion
+from curation.models.matching import Sighting
 from curation.models.notices import DigestState, Notice
 from curation.models.releases import (
     BuildHeartbeat,
@@ -17,7 +18,23 @@ from curation.models.reviews import Recusal, Review
 from curation.models.submissions import MediaType, Signature, Submission
 
 __all__ = [
-    "BuildHeartbeat", "CriteriaSet", "Criterion", "DigestState", "Download", "Feed", "FeedName", "Listing",
-    "MediaType", "Notice", "Recusal", "Release", "ReleaseDelta", "ReleaseFile", "Review", "Signature", "SigningKey",
+    "BuildHeartbeat",
+    "CriteriaSet",
+    "Criterion",
+    "DigestState",
+    "Download",
+    "Feed",
+    "FeedName",
+    "Listing",
+    "MediaType",
+    "Notice",
+    "Recusal",
+    "Release",
+    "ReleaseDelta",
+    "ReleaseFile",
+    "Review",
+    "Sighting",
+    "Signature",
+    "SigningKey",
     "Submission",
 ]

@@ -216,3 +216,46 @@ def test_throttling_counts_queries_not_calls(partner, settings):
     assert refused.status_code == 429 and "5/hour" in refused.json()["detail"] and int(refused["Retry-After"]) > 0
     assert match(partner, *three[:2]).status_code == 200  # the refused call counted nothing: 3 + 2 = 5
     assert match(partner, three[0]).status_code == 429
+
+
+def test_a_partner_s_matches_leave_sightings_of_distinct_values_per_day_and_item(personas, partner, api):
+    from core.models import AuditEntry
+    from curation.models import Sighting
+
+    md5, sha256, pdq = fake("md5"), fake("sha256"), fake("pdq")
+    item = listed(personas, md5=md5, sha256=sha256, pdq=pdq)
+    publish()
+    checkers = [api(user) for user in (personas.curator, personas.investigator)]  # tokens made (and audited) first
+    before = AuditEntry.objects.count()
+    match(partner, ("md5", md5), ("md5", md5.upper()), ("sha256", sha256), ("md5", fake("md5")))
+    match(partner, ("md5", md5), ("pdq", flip(pdq, 3)), ("pdq", flip(pdq, 4)))
+    rows = Sighting.objects.filter(item=item, organisation=personas.partner.organisation)
+    assert rows.count() == 4  # md5 once (twice sent, on two calls), sha256, two distinct PDQ values
+    assert {r.algorithm for r in rows} == {"md5", "sha256", "pdq"} and Sighting.objects.count() == 4
+    entries = AuditEntry.objects.order_by("seq")[before:]
+    assert [(e.action, e.details["new_sightings"]) for e in entries] == [("match.sighting", 2), ("match.sighting", 2)]
+    match(partner, ("md5", fake("md5")))  # nothing matched: nothing recorded or audited
+    for checker in checkers:
+        assert len(match(checker, ("md5", md5)).json()["results"][0]["matches"]) == 1
+    assert Sighting.objects.count() == 4 and AuditEntry.objects.count() == before + 2
+
+
+def test_sightings_past_the_retention_period_are_purged_by_the_periodic_task(personas, partner, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from curation import tasks
+    from curation.models import Sighting
+
+    item = listed(personas, md5=(md5 := fake("md5")))
+    publish()
+    match(partner, ("md5", md5))
+    today = timezone.now().date()
+    old = Sighting.objects.get()
+    Sighting.objects.filter(pk=old.pk).update(day=today - timedelta(days=settings.BASELINE_SIGHTING_RETENTION_DAYS + 1))
+    Sighting.objects.create(organisation=personas.partner.organisation, day=today, item=item, algorithm="md5",
+                            value_digest="0" * 64)
+    assert tasks.sightings_purge() == 1
+    assert list(Sighting.objects.values_list("day", flat=True)) == [today]
+    assert tasks.sightings_purge() == 0
