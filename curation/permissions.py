@@ -204,6 +204,11 @@ def may_match_every_list(user) -> bool:
     return bool(roles_of(user) & {Role.CURATOR, Role.INVESTIGATOR})
 
 
+def may_match_files(user) -> bool:
+    """Curators and investigators may match a file (hashed in memory); partners send hashes only."""
+    return may_match_every_list(user)
+
+
 def records_sightings(user) -> bool:
     """Partner calls leave sightings; curators' and investigators' checks do not (DESIGN.md section 9)."""
     return has_role(user, Role.PARTNER) and not may_match_every_list(user)

@@ -259,3 +259,28 @@ def test_sightings_past_the_retention_period_are_purged_by_the_periodic_task(per
     assert tasks.sightings_purge() == 1
     assert list(Sighting.objects.values_list("day", flat=True)) == [today]
     assert tasks.sightings_purge() == 0
+
+
+def test_investigators_and_curators_may_match_a_file_partners_may_not(personas, partner, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    original, _ = pdq_from_image_bytes((BRIDGE / "aaa-orig.jpg").read_bytes())
+    item = listed(personas, pdq=original)
+    clip_of = listed(personas, media_type="video", vpdq=_vpdq(TESTDATA / "vpdq" / "pattern-longer-no-bar.mp4", 0))
+    publish()
+
+    def send(client, path):
+        return client.post("/api/v1/match/", {"file": SimpleUploadedFile("x", path.read_bytes())}, format="multipart")
+
+    for user in (personas.investigator, personas.curator):
+        body = send(api(user), BRIDGE / "blur-a-lot.jpg").json()
+        assert [s["algorithm"] for s in body["signatures"]] == ["md5", "sha1", "sha256", "pdq"]
+        assert [[m["item_id"] for m in r["matches"]] for r in body["results"]] == [[], [], [], [str(item.pk)]]
+    video = send(api(personas.investigator), TESTDATA / "vpdq" / "pattern-hd-no-bar.mp4").json()
+    [found] = video["results"][3]["matches"]
+    assert found["item_id"] == str(clip_of.pk) and found["kind"] in ("clip", "full")
+    refused = send(partner, BRIDGE / "blur-a-lot.jpg")
+    assert refused.status_code == 403 and "Partners send hashes, never files" in refused.json()["detail"]
+    broken = SimpleUploadedFile("x", b"\xff\xd8\xff" + b"0" * 50)
+    corrupt = api(personas.investigator).post("/api/v1/match/", {"file": broken}, format="multipart")
+    assert corrupt.status_code == 400 and "file" in corrupt.json()
