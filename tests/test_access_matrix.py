@@ -297,6 +297,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET": page_row(403, admin=200),
         "POST": page_row(403, admin="302 /entitlements/", body={}, unchanged=True),
     },
+    "check/": {"GET": page_row(403, investigators=200, curator=200, partners=200)},
     "audit/": {"GET": page_row(403, admin=200)},
     "audit/export.csv": {"GET": page_row(403, admin=200)},
     # Administrators' pages. The POSTs are refused by the service (unknown role, a role not held,
