@@ -30,14 +30,8 @@ import av  # noqa: E402
 import pdqhash  # noqa: E402
 
 from bench import videos  # noqa: E402
+from bench.run import proc_status_mb as _status  # noqa: E402
 from curation.hashing import media  # noqa: E402
-
-
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def _cpu() -> float:
