@@ -149,11 +149,25 @@ def bench_video() -> dict:
     return video()
 
 
+def bench_match() -> dict:
+    from bench.matching import bench_match as match
+
+    return match(100_000)
+
+
+def bench_match_large() -> dict:
+    from bench.matching import bench_match as match
+
+    return match(1_000_000)
+
+
 ALL = {"import": bench_import, "import-1m": bench_import_large, "release-100k": bench_release_small,
        "release-1m": bench_release_large, "release-10m": bench_release_10m, "images": bench_images,
        "search-1m": bench_search, "membership-1m": bench_membership, "queue-10k": bench_queue_small,
-       "queue-1m": bench_queue_large, "video": bench_video}
+       "queue-1m": bench_queue_large, "video": bench_video,
+       "match": bench_match, "match-1m": bench_match_large}
 # `make bench` without BENCH: all but the 10M build (tens of minutes; `make bench BENCH=release-10m`) and the
 # 10-minute 1080p video (about five minutes, and ten more to encode it the first time; `make bench BENCH=video`).
-LONG = ("release-10m", "video")
+# PDQ matching (`match`, 100,000 items; `match-1m`) is run by name: `BENCH=match`.
+LONG = ("release-10m", "video", "match", "match-1m")
 DEFAULT = [name for name in ALL if name not in LONG]
