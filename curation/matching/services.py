@@ -133,11 +133,15 @@ def sightings_purge() -> int:
 
 def _search(queries: list[Query], pdq_max_distance: int, vpdq_min_coverage: float) -> dict:
     indexes = {name: found for name in LISTS if (found := loaded.current(name)) is not None}
+    pdq_hits = {name: _pdq_batch(name, index, queries, pdq_max_distance) for name, index in indexes.items()}
     results = []
     for number, query in enumerate(queries):
         matches = []
         for name, index in indexes.items():
-            matches.extend(_match_one(name, index, query, pdq_max_distance, vpdq_min_coverage))
+            if query.algorithm == "pdq":
+                matches.extend(pdq_hits[name].get(number, []))
+            else:
+                matches.extend(_match_one(name, index, query, pdq_max_distance, vpdq_min_coverage))
         matches.sort(key=_rank)
         results.append({"query": number, "matches": matches[:MAX_MATCHES]})
     return {"releases": {name: index.version for name, index in indexes.items()}, "results": results}
@@ -158,8 +162,8 @@ def _described(name: str, index: loaded.Loaded, prefix: str, row: int, algorithm
 
 
 def _match_one(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
-    if query.algorithm in ("pdq", "vpdq"):
-        return (_pdq if query.algorithm == "pdq" else _vpdq)(name, index, query, distance, coverage)
+    if query.algorithm == "vpdq":
+        return _vpdq(name, index, query, distance, coverage)
     found = []
     for row in index.index.exact(query.algorithm, query.value):
         answer = _described(name, index, query.algorithm, row, query.algorithm, query.value)
@@ -173,14 +177,19 @@ def _codes(hex_values: list[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(hex_values)), np.uint8).reshape(-1, 32)
 
 
-def _pdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
-    lims, distances, rows = index.pdq.range_search(_codes([query.value]), distance + 1)
-    found = []
-    codes = index.index["pdq.codes"]
-    for d, row in zip(distances[lims[0]:lims[1]], rows[lims[0]:lims[1]], strict=True):
-        answer = _described(name, index, "pdq", int(row), "pdq", bytes(codes[row]).hex())
-        answer["distance"] = int(d)
-        found.append(answer)
+def _pdq_batch(name: str, index: loaded.Loaded, queries: list[Query], distance: int) -> dict[int, list[dict]]:
+    """Every PDQ query of the call in one faiss search (twice the queries a second of one search
+    each, bench `match-1m`): query number -> matches."""
+    numbers = [n for n, query in enumerate(queries) if query.algorithm == "pdq"]
+    if not numbers or not index.pdq.ntotal:
+        return {}
+    lims, distances, rows = index.pdq.range_search(_codes([queries[n].value for n in numbers]), distance + 1)
+    codes, found = index.index["pdq.codes"], {}
+    for position, number in enumerate(numbers):
+        for d, row in zip(distances[lims[position]:lims[position + 1]], rows[lims[position]:lims[position + 1]],
+                          strict=True):
+            answer = _described(name, index, "pdq", int(row), "pdq", bytes(codes[row]).hex())
+            found.setdefault(number, []).append({**answer, "distance": int(d)})
     return found
 
 
