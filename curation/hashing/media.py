@@ -21,6 +21,7 @@ from django.conf import settings
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from curation.hashing import pixels, signatures, video
+from curation.hashing.errors import MediaError, pdq_hex
 
 # Pillow's default ceiling, restated so that a change to the global `Image.MAX_IMAGE_PIXELS` elsewhere
 # (or setting it to None) cannot switch our check off: we test the header's size against this too.
@@ -40,16 +41,6 @@ UNSUPPORTED = (
     "neither an image nor a video we can hash (images: JPEG, PNG, GIF, BMP, WebP, TIFF; videos: "
     "MP4/MOV/3GP, WebM/MKV, AVI, MPEG-PS, MPEG-TS, FLV, WMV/ASF)"
 )
-
-
-class MediaError(Exception):
-    """A file we refuse to hash; `status` is the HTTP status, `code` a short machine-readable reason."""
-
-    def __init__(self, message: str, *, code: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -316,16 +307,6 @@ def _grey_range(image: Image.Image) -> tuple[float, float]:
 # PDQ and the public entry points.
 
 
-def _bits_to_hex(bits: np.ndarray) -> str:
-    # pdqhash returns the bits reversed (its hash_to_vector ends in [::-1]): element 0 is bit 255 of
-    # the reference Hash256, element 255 is bit 0. The reference hex string (Hash256::format) prints
-    # the sixteen 16-bit words from w[15] down to w[0], most significant bit first, i.e. bit 255 first.
-    # So the vector read in order, most significant bit first, is the reference hex. Verified on the
-    # 19 reference hashes in testdata/pdq: 0 bits off (10 for the featureless q0003.jpg); read in the
-    # opposite order they are 120-152 bits off, i.e. unrelated.
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-
-
 def pdq_from_image_bytes(data: bytes) -> tuple[str, int]:
     """(PDQ as 64 lowercase hex, quality 0-100) of the first frame of an image file."""
     fmt = _image_format(data)
@@ -333,7 +314,7 @@ def pdq_from_image_bytes(data: bytes) -> tuple[str, int]:
         raise _unsupported(data)
     rgb = _decoded_rgb(data, fmt)
     bits, quality = pdqhash.compute(np.asarray(rgb, dtype=np.uint8))
-    return _bits_to_hex(bits), int(quality)
+    return pdq_hex(bits), int(quality)
 
 
 def hamming_distance(a_hex: str, b_hex: str) -> int:

@@ -26,10 +26,10 @@ from io import BytesIO
 
 import av
 import av.logging
-import numpy as np
 import pdqhash
 
 from curation.hashing import signatures
+from curation.hashing.errors import MediaError, pdq_hex
 
 MIN_QUALITY = signatures.PDQ_MIN_QUALITY  # frames below are ignored when comparing (DESIGN.md section 8)
 MAX_FRAME_PIXELS = 4096 * 2160  # DCI 4K; a larger frame would cost more memory than a request may
@@ -57,9 +57,7 @@ class VideoHash:
                 "seconds_per_hash": self.seconds_per_hash, "width": self.width, "height": self.height}
 
 
-def _error(message: str, code: str, status: int = 400):
-    from curation.hashing.media import MediaError  # media imports this module
-
+def _error(message: str, code: str, status: int = 400) -> MediaError:
     return MediaError(message, code=code, status=status)
 
 
@@ -69,10 +67,6 @@ def clock(seconds: float) -> str:
     if whole >= 3600:
         return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
     return f"{whole // 60}:{whole % 60:02d}"
-
-
-def _bits_to_hex(bits: np.ndarray) -> str:
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()  # see media._bits_to_hex
 
 
 def _frame_time(frame: av.VideoFrame, index: int, rate: float) -> float:
@@ -132,7 +126,7 @@ def _hash_stream(video, seconds_per_hash: float, max_seconds: int, max_cpu_secon
             last = max(last, offset)
             if seconds_per_hash == 0 or offset >= next_sample:
                 bits, quality = pdqhash.compute(frame.to_ndarray(format="rgb24"))
-                frames.append(f"{_bits_to_hex(bits)},{int(quality)},{signatures.vpdq_timestamp(repr(offset))}")
+                frames.append(f"{pdq_hex(bits)},{int(quality)},{signatures.vpdq_timestamp(repr(offset))}")
                 if seconds_per_hash:
                     next_sample = (math.floor(offset / seconds_per_hash + 1e-9) + 1) * seconds_per_hash
                 if len(frames) > signatures.VPDQ_MAX_FRAMES:

@@ -25,20 +25,19 @@ class QueryInput(serializers.Serializer):
     value = serializers.CharField(trim_whitespace=False)
 
 
-class MatchInput(serializers.Serializer):
+class MatchOptions(serializers.Serializer):
+    pdq_max_distance = serializers.IntegerField(required=False, default=services.DEFAULT_PDQ_DISTANCE, min_value=0,
+                                                max_value=services.DEFAULT_PDQ_DISTANCE)
+    vpdq_min_coverage = serializers.FloatField(required=False, default=vpdq.DEFAULT_THRESHOLD,
+                                               min_value=vpdq.THRESHOLD_RANGE[0], max_value=vpdq.THRESHOLD_RANGE[1])
+
+
+class MatchInput(MatchOptions):
     signatures = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=services.MAX_QUERIES)
-    pdq_max_distance = serializers.IntegerField(required=False, default=services.DEFAULT_PDQ_DISTANCE, min_value=0,
-                                                max_value=services.DEFAULT_PDQ_DISTANCE)
-    vpdq_min_coverage = serializers.FloatField(required=False, default=vpdq.DEFAULT_THRESHOLD,
-                                               min_value=vpdq.THRESHOLD_RANGE[0], max_value=vpdq.THRESHOLD_RANGE[1])
 
 
-class MatchFileInput(serializers.Serializer):
+class MatchFileInput(MatchOptions):
     file = serializers.FileField(help_text="curators and investigators only; hashed in memory, never kept")
-    pdq_max_distance = serializers.IntegerField(required=False, default=services.DEFAULT_PDQ_DISTANCE, min_value=0,
-                                                max_value=services.DEFAULT_PDQ_DISTANCE)
-    vpdq_min_coverage = serializers.FloatField(required=False, default=vpdq.DEFAULT_THRESHOLD,
-                                               min_value=vpdq.THRESHOLD_RANGE[0], max_value=vpdq.THRESHOLD_RANGE[1])
 
 
 class MatchOutput(serializers.Serializer):

@@ -113,19 +113,16 @@ def write(release_version: int, list_name: str, rows_of) -> Iterator[bytes]:
         "pdq.codes": (lambda r: [np.frombuffer(bytes.fromhex(r[0]), np.uint8)], "u1", (32,)), **_item_columns("pdq")})
     total = [0]
 
-    def frame_cells(row: tuple, cache: dict = {}) -> list:  # noqa: B006 (parsed once per row, for three columns)
-        if cache.get("row") is not row:
-            cache["row"], cache["frames"] = row, _frames(row[0])
-        return cache["frames"]
-
     def start_of(row: tuple) -> list[int]:
-        total[0] += len(frame_cells(row))
+        total[0] += len(row[4])
         return [total[0]]
 
-    yield from writer.section(rows_of("vpdq"), {
-        "vpdq.codes": (lambda r: [f[0] for f in frame_cells(r)], "u1", (32,)),
-        "vpdq.qualities": (lambda r: [f[1] for f in frame_cells(r)], "u1", ()),
-        "vpdq.times": (lambda r: [f[2] for f in frame_cells(r)], "<f8", ()),
+    # Each vPDQ row carries its parsed frames (row[4]), read once for the four frame columns.
+    videos = ((*row, _frames(row[0])) for row in rows_of("vpdq"))
+    yield from writer.section(videos, {
+        "vpdq.codes": (lambda r: [f[0] for f in r[4]], "u1", (32,)),
+        "vpdq.qualities": (lambda r: [f[1] for f in r[4]], "u1", ()),
+        "vpdq.times": (lambda r: [f[2] for f in r[4]], "<f8", ()),
         "vpdq.ends": (start_of, "<i8", ()),
         **_item_columns("vpdq")})
     footer = json.dumps({"list": list_name, "version": release_version, "arrays": writer.arrays}).encode()

@@ -3,8 +3,9 @@ every `BASELINE_MATCH_CHECK_SECONDS` (30) and swapped atomically (DESIGN.md sect
 
 Each host keeps one copy of an index file in `BASELINE_MATCH_INDEX_DIR`, downloaded from the export
 storage under a temporary name, its SHA-256 checked against the release's record, then renamed into
-place; every process on the host memory-maps that same file read-only, so the page cache holds it
-once. A new index is loaded completely (mapped, its faiss indexes built) before the one reference
+place; every process on the host memory-maps that same file read-only and searches it where it lies
+(curation/matching/hamming.py), so the host holds one copy, in the page cache. A new index is loaded
+completely (fetched, checked and mapped) before the one reference
 requests read is replaced, so no request ever sees a half-loaded index; while one thread loads,
 the others keep answering from the previous one.
 """
@@ -17,11 +18,8 @@ import os
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
-import numpy as np
 from django.conf import settings
 
 from curation.matching import index as index_file
@@ -29,30 +27,11 @@ from curation.models import Release
 from curation.releases import storage
 
 log = logging.getLogger(__name__)
-BITS = 256
-
-
-@dataclass(frozen=True)
-class Loaded:
-    index: index_file.Index
-    pdq: faiss.IndexBinaryFlat
-    frames: faiss.IndexBinaryFlat  # every listed vPDQ frame, in `vpdq.codes` order
-
-    @property
-    def version(self) -> int:
-        return self.index.version
-
+Loaded = index_file.Index
 
 _current: dict[str, Loaded] = {}
 _checked: dict[str, float] = {}
 _loading = threading.Lock()
-
-
-def _flat(codes: np.ndarray) -> faiss.IndexBinaryFlat:
-    flat = faiss.IndexBinaryFlat(BITS)
-    if len(codes):
-        flat.add(np.ascontiguousarray(codes))
-    return flat
 
 
 def local_copy(path: str, sha256: str) -> Path:
@@ -76,8 +55,7 @@ def local_copy(path: str, sha256: str) -> Path:
 
 
 def load_release(release: Release) -> Loaded:
-    index = index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
-    return Loaded(index=index, pdq=_flat(index["pdq.codes"]), frames=_flat(index["vpdq.codes"]))
+    return index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
 
 
 def current(list_name: str) -> Loaded | None:

@@ -1,9 +1,9 @@
 """`POST match/` (DESIGN.md section 9): queries matched against the latest published release of each
 list the caller may match, through the loaded indexes (curation/matching/loaded.py).
 
-Exact algorithms match the canonical value; PDQ by Hamming distance through faiss's brute-force
-`IndexBinaryFlat` (`range_search` keeps distances strictly below its radius, so the radius is the
-maximum distance + 1); a vPDQ query is compared (curation/matching/vpdq.py) with every listed video
+Exact algorithms match the canonical value; PDQ by Hamming distance, brute force over the memory-
+mapped codes (curation/matching/hamming.py: exactly what faiss's `IndexBinaryFlat` returns); a vPDQ
+query is compared (curation/matching/vpdq.py) with every listed video
 one of whose frames lies within distance 31 of one of its frames, the only videos that can match.
 """
 
@@ -25,7 +25,7 @@ from core.actors import SYSTEM
 from core.errors import DomainError
 from curation import permissions
 from curation.hashing import signatures
-from curation.matching import loaded, vpdq
+from curation.matching import hamming, loaded, vpdq
 from curation.models import FeedName, Sighting
 
 LISTS = ("baseline",)
@@ -156,7 +156,7 @@ def _rank(found: dict) -> tuple:
 
 
 def _described(name: str, index: loaded.Loaded, prefix: str, row: int, algorithm: str, value: str) -> dict:
-    item_id, media_type, added = index.index.item(prefix, row)
+    item_id, media_type, added = index.item(prefix, row)
     return {"list": name, "item_id": item_id, "media_type": media_type, "algorithm": algorithm, "value": value,
             "added_in_version": added}
 
@@ -165,7 +165,7 @@ def _match_one(name: str, index: loaded.Loaded, query: Query, distance: int, cov
     if query.algorithm == "vpdq":
         return _vpdq(name, index, query, distance, coverage)
     found = []
-    for row in index.index.exact(query.algorithm, query.value):
+    for row in index.exact(query.algorithm, query.value):
         answer = _described(name, index, query.algorithm, row, query.algorithm, query.value)
         if query.algorithm == "photodna":
             answer["exact_only"] = True
@@ -181,10 +181,10 @@ def _pdq_batch(name: str, index: loaded.Loaded, queries: list[Query], distance: 
     """Every PDQ query of the call in one faiss search (twice the queries a second of one search
     each, bench `match-1m`): query number -> matches."""
     numbers = [n for n, query in enumerate(queries) if query.algorithm == "pdq"]
-    if not numbers or not index.pdq.ntotal:
+    codes, found = index["pdq.codes"], {}
+    if not numbers or not len(codes):
         return {}
-    lims, distances, rows = index.pdq.range_search(_codes([queries[n].value for n in numbers]), distance + 1)
-    codes, found = index.index["pdq.codes"], {}
+    lims, distances, rows = hamming.range_search(_codes([queries[n].value for n in numbers]), codes, distance)
     for position, number in enumerate(numbers):
         for d, row in zip(distances[lims[position]:lims[position + 1]], rows[lims[position]:lims[position + 1]],
                           strict=True):
@@ -196,11 +196,11 @@ def _pdq_batch(name: str, index: loaded.Loaded, queries: list[Query], distance: 
 def _vpdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
     video = vpdq.Video.parse(query.value)
     usable = video.usable()
-    if not usable.size or not index.frames.ntotal:
+    if not usable.size or not len(index["vpdq.codes"]):
         return []
     query_codes = video.hashes[usable].astype(">u8").view(np.uint8).reshape(-1, 32)
-    _, _, frame_rows = index.frames.range_search(np.ascontiguousarray(query_codes), vpdq.MATCH_DISTANCE + 1)
-    ends = index.index["vpdq.ends"]
+    _, _, frame_rows = hamming.range_search(query_codes, index["vpdq.codes"], vpdq.MATCH_DISTANCE)
+    ends = index["vpdq.ends"]
     candidates = np.unique(np.searchsorted(ends, frame_rows, side="right"))
     found = []
     for video_row in candidates.tolist():
@@ -214,11 +214,11 @@ def _vpdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage
 
 
 def _listed_video(index: loaded.Loaded, start: int, end: int) -> vpdq.Video:
-    times = np.asarray(index.index["vpdq.times"][start:end])
+    times = np.asarray(index["vpdq.times"][start:end])
     order = np.argsort(times, kind="stable")  # the value's own order; the comparison wants time order
-    codes = np.asarray(index.index["vpdq.codes"][start:end])[order]
+    codes = np.asarray(index["vpdq.codes"][start:end])[order]
     return vpdq.Video(hashes=codes.view(">u8").astype(np.uint64).reshape(-1, 4),
-                      qualities=np.asarray(index.index["vpdq.qualities"][start:end], np.int16)[order],
+                      qualities=np.asarray(index["vpdq.qualities"][start:end], np.int16)[order],
                       times=times[order])
 
 

@@ -56,7 +56,7 @@ def full_size_pdq(data: bytes) -> str:
     image.load()
     rgb = media.image_to_rgb(ImageOps.exif_transpose(image))
     rgb.thumbnail((media.PDQ_WORKING_SIZE,) * 2, Image.Resampling.BICUBIC)
-    return media._bits_to_hex(pdqhash.compute(np.asarray(rgb, dtype=np.uint8))[0])
+    return media.pdq_hex(pdqhash.compute(np.asarray(rgb, dtype=np.uint8))[0])
 
 
 @pytest.mark.parametrize(("name", "expected"), REFERENCE_HASHES.items(), ids=REFERENCE_HASHES.keys())
