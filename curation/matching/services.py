@@ -25,7 +25,7 @@ from core.actors import SYSTEM
 from core.errors import DomainError
 from curation import permissions
 from curation.hashing import signatures
-from curation.matching import hamming, loaded, vpdq
+from curation.matching import frames, hamming, loaded, vpdq
 from curation.models import FeedName, Sighting
 
 LISTS = ("baseline",)
@@ -194,32 +194,12 @@ def _pdq_batch(name: str, index: loaded.Loaded, queries: list[Query], distance: 
 
 
 def _vpdq(name: str, index: loaded.Loaded, query: Query, distance: int, coverage: float) -> list[dict]:
-    video = vpdq.Video.parse(query.value)
-    usable = video.usable()
-    if not usable.size or not len(index["vpdq.codes"]):
-        return []
-    query_codes = video.hashes[usable].astype(">u8").view(np.uint8).reshape(-1, 32)
-    _, _, frame_rows = hamming.range_search(query_codes, index["vpdq.codes"], vpdq.MATCH_DISTANCE)
-    ends = index["vpdq.ends"]
-    candidates = np.unique(np.searchsorted(ends, frame_rows, side="right"))
+    listed = frames.Frames(index["vpdq.codes"], index["vpdq.qualities"], index["vpdq.times"], index["vpdq.ends"])
     found = []
-    for video_row in candidates.tolist():
-        start = int(ends[video_row - 1]) if video_row else 0
-        listed = _listed_video(index, start, int(ends[video_row]))
-        result = vpdq.compare(video, listed, threshold=coverage)
-        if result.kind is not None:
-            answer = _described(name, index, "vpdq", video_row, "vpdq", _value_of(listed))
-            found.append({**answer, **result.as_dict()})
+    for row, result in frames.matching_videos(vpdq.Video.parse(query.value), listed, threshold=coverage):
+        answer = _described(name, index, "vpdq", row, "vpdq", _value_of(listed.video(row)))
+        found.append({**answer, **result.as_dict()})
     return found
-
-
-def _listed_video(index: loaded.Loaded, start: int, end: int) -> vpdq.Video:
-    times = np.asarray(index["vpdq.times"][start:end])
-    order = np.argsort(times, kind="stable")  # the value's own order; the comparison wants time order
-    codes = np.asarray(index["vpdq.codes"][start:end])[order]
-    return vpdq.Video(hashes=codes.view(">u8").astype(np.uint64).reshape(-1, 4),
-                      qualities=np.asarray(index["vpdq.qualities"][start:end], np.int16)[order],
-                      times=times[order])
 
 
 def _value_of(video: vpdq.Video) -> str:
