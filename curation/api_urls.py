@@ -13,6 +13,8 @@ urlpatterns = [
     path("match/", matching_api.MatchView.as_view(), name="api-match"),
     path("submissions/", submission_api.SubmissionListView.as_view(), name="api-submissions"),
     path("submissions/<uuid:item_id>/", submission_api.SubmissionDetailView.as_view(), name="api-submission"),
+    path("submissions/<uuid:item_id>/near-duplicates/", submission_api.NearDuplicatesView.as_view(),
+         name="api-submission-near-duplicates"),
     path("submissions/<uuid:item_id>/withdraw/", submission_api.SubmissionWithdrawView.as_view(),
          name="api-submission-withdraw"),
     path("submissions/<uuid:item_id>/reviews/", review_api.ReviewsView.as_view(), name="api-submission-reviews"),

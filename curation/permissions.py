@@ -42,6 +42,12 @@ def may_see_earlier_item_link(user) -> bool:
     return has_role(user, Role.CURATOR)
 
 
+def may_see_near_duplicates(user) -> bool:
+    """Curators see an item's near-duplicates, listed or not: shown to a reviewer, a rejected one
+    would unblind the review (invariant 3)."""
+    return has_role(user, Role.CURATOR)
+
+
 def may_see_status_history(user) -> bool:
     """Curators see an item's status history (who moved it when)."""
     return has_role(user, Role.CURATOR)

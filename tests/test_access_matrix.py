@@ -132,6 +132,13 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET held": api_row(404, investigator=200, colleague=200, curator=200),  # in no reviewer's queue
         "GET missing": api_row(404),
     },
+    "api/v1/submissions/<uuid:item_id>/near-duplicates/": {
+        # Curators only, before visibility: a reviewer shown a rejected near item would be unblinded.
+        "GET pending": api_row(403, curator=200),
+        "GET held": api_row(403, curator=200),
+        "GET missing": api_row(403, curator=404),
+        "POST pending": api_row(405, unchanged=True),
+    },
     "api/v1/submissions/<uuid:item_id>/withdraw/": {
         "GET pending": api_row(405),
         # Visible but not the submitter: 403; the submitter of a decided item: 409.

@@ -1,4 +1,4 @@
-"""Item endpoints: submit, list, read, withdraw, retract, sign off or refuse held items."""
+"""Item endpoints: submit, list, read, near-duplicates, withdraw, retract, sign off or refuse held items."""
 
 from __future__ import annotations
 
@@ -10,9 +10,17 @@ from rest_framework.views import APIView
 
 from core.api import Pagination, paginated
 from curation import permissions
+from curation.matching import near
 from curation.models import Submission
 from curation.submissions import selectors, services
-from curation.submissions.serializers import HeldDecisionInput, RetractInput, SubmissionInput, SubmissionOutput
+from curation.submissions.serializers import (
+    HeldDecisionInput,
+    NearDuplicatesOutput,
+    RetractInput,
+    SubmissionInput,
+    SubmissionOutput,
+    near_duplicate_row,
+)
 
 
 def _item_response(request, item: Submission, status_code: int = 200) -> Response:
@@ -61,6 +69,19 @@ class SubmissionDetailView(APIView):
     @extend_schema(responses=SubmissionOutput)
     def get(self, request, item_id):
         return _item_response(request, visible_item(request, item_id))
+
+
+class NearDuplicatesView(APIView):
+    """Every earlier item within PDQ 31 of this one, or whose vPDQ this one's compares with as
+    `full` or `clip`, listed or not, closest first (curators; DESIGN.md section 4)."""
+
+    @extend_schema(responses=NearDuplicatesOutput, operation_id="submissions_near_duplicates")
+    def get(self, request, item_id):
+        if not permissions.may_see_near_duplicates(request.user):
+            raise PermissionDenied("Only curators see near-duplicates.")
+        item = visible_item(request, item_id)
+        return Response({"item": str(item.pk), "near_duplicates": [
+            near_duplicate_row(found, evidence) for found, evidence in near.earlier_near(item)]})
 
 
 class SubmissionWithdrawView(APIView):

@@ -33,6 +33,7 @@ from curation.submissions.services import (
     duplicate_of,
     earlier_link,
     earlier_links,
+    near_links,
     new_signatures,
     new_submission,
     reason_required_error,
@@ -157,7 +158,7 @@ def _import_staged(actor, items: dict[str, ItemInput], criteria_set, outcome: Im
 
 def _ready(actor, key: str, validated: Validated, criteria_set, link: EarlierLink, pk) -> _Ready:
     submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link, pk=pk)
-    return _Ready(key, validated, submission, create_changes(submission, validated.clean))
+    return _Ready(key, validated, submission, create_changes(submission, validated.clean, link.near))
 
 
 def _import_batch_staged(actor, batch: list[_Ready], criteria_set, outcome: ImportOutcome, prepare_next):
@@ -170,8 +171,9 @@ def _import_batch_staged(actor, batch: list[_Ready], criteria_set, outcome: Impo
         with transaction.atomic(), connection.cursor() as cursor:
             staging.stage(cursor, ((n, ready.submission.pk, ready.validated.clean) for n, ready in enumerate(batch)))
             clashes, closed = staging.matches(cursor)
-            submissions, changes, refused = _decided(actor, batch, criteria_set, clashes, earlier_links(closed),
-                                                     outcome)
+            links = near_links({n: ready.validated.clean for n, ready in enumerate(batch) if n not in clashes},
+                               earlier_links(closed))
+            submissions, changes, refused = _decided(actor, batch, criteria_set, clashes, links, outcome)
             staging.copy_submissions(cursor, submissions)
             staging.insert_signatures(cursor, refused, meanwhile=lambda: following.append(prepare_next()))
             audit.record_many(actor=actor, changes=changes)
@@ -196,7 +198,7 @@ def _decided(actor, batch: list[_Ready], criteria_set, clashes: dict[int, stagin
         if clash is not None:
             outcome.errors[ready.key] = [(None, duplicate_of(clash.algorithm, clash.item_id, clash.status).message)]
         elif link is not None and link.held and not ready.validated.item.reason:
-            outcome.errors[ready.key] = [(None, reason_required_error().message)]
+            outcome.errors[ready.key] = [(None, reason_required_error(link).message)]
         else:
             if link is not None:  # built again, linked
                 ready = _ready(actor, ready.key, ready.validated, criteria_set, link, ready.submission.pk)
@@ -245,7 +247,7 @@ def _lookup(batch: dict[str, Validated], *, active: bool) -> dict[tuple[str, str
 def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: ImportOutcome) -> None:
     active = _lookup(batch, active=True)
     inactive = _lookup(batch, active=False)
-    submissions, sigs, changes = [], [], []
+    submissions, sigs, changes, links = [], [], [], {}
     for key, validated in list(batch.items()):
         hit = next((active[(s.algorithm, s.digest)] for s in validated.clean
                     if (s.algorithm, s.digest) in active), None)
@@ -255,15 +257,18 @@ def _import_batch(actor, batch: dict[str, Validated], criteria_set, outcome: Imp
             continue
         earlier = sorted((inactive[(s.algorithm, s.digest)].submission for s in validated.clean
                           if (s.algorithm, s.digest) in inactive), key=lambda i: i.created_at, reverse=True)
-        link = earlier_link(item.pk for item in earlier)
+        links[key] = earlier_link(item.pk for item in earlier)
+    links = near_links({key: validated.clean for key, validated in batch.items()}, links)
+    for key, validated in list(batch.items()):
+        link = links[key]
         if link.held and not validated.item.reason:
-            outcome.errors[key] = [(None, reason_required_error().message)]
+            outcome.errors[key] = [(None, reason_required_error(link).message)]
             del batch[key]
             continue
         submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link)
         submissions.append(submission)
         sigs.extend(new_signatures(submission, validated.clean))
-        changes.extend(create_changes(submission, validated.clean))
+        changes.extend(create_changes(submission, validated.clean, link.near))
     try:
         with transaction.atomic():
             Submission.objects.bulk_create(submissions)

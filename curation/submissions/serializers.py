@@ -77,3 +77,30 @@ class HeldDecisionInput(serializers.Serializer):
     """A curator's sign-off or refusal of a held item."""
 
     reason = serializers.CharField(max_length=_max_length("retraction_reason"))
+
+
+class NearDuplicateOutput(serializers.Serializer):
+    item_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Submission.Status.choices)
+    media_type = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    organisation = OrganisationOutput()
+    algorithm = serializers.ChoiceField(choices=["pdq", "vpdq"])
+    distance = serializers.IntegerField(required=False, help_text="PDQ: the Hamming distance (0-31)")
+    query_coverage = serializers.FloatField(required=False, help_text="vPDQ: % of this item's frames in the other")
+    listed_coverage = serializers.FloatField(required=False, help_text="vPDQ: % of the other's frames in this one")
+    kind = serializers.CharField(required=False, help_text="vPDQ: full or clip")
+
+
+class NearDuplicatesOutput(serializers.Serializer):
+    item = serializers.UUIDField()
+    near_duplicates = NearDuplicateOutput(many=True)
+
+
+def near_duplicate_row(item: Submission, evidence) -> dict:
+    """One near-duplicate as the API gives it (`evidence`: curation.matching.near.Near)."""
+    organisation = item.organisation
+    return {"item_id": str(item.pk), "status": item.status, "media_type": item.media_type,
+            "created_at": serializers.DateTimeField().to_representation(item.created_at),
+            "organisation": {"id": organisation.pk, "name": organisation.name, "country": organisation.country},
+            **evidence.evidence()}

@@ -19,6 +19,7 @@ from core.actions import AuditAction
 from core.errors import DomainError
 from curation import permissions
 from curation.hashing import signatures
+from curation.matching import near
 from curation.models import CriteriaSet, Signature, Submission
 from curation.notices import services as notices
 
@@ -131,6 +132,7 @@ class EarlierLink:
     previous_id: object = None
     chain_root_id: object = None
     held: bool = False
+    near: dict | None = None  # held for a PDQ or vPDQ near a rejected item: that item and the evidence
 
 
 def earlier_link(previous_ids: Iterable) -> EarlierLink:
@@ -168,9 +170,33 @@ def _earlier_link_for(clean: list[signatures.Clean]) -> EarlierLink:
     )
 
 
-def reason_required_error() -> DomainError:
-    message = ("A signature of this item is in an item that was rejected. To submit it again, give a reason: "
-               "the new item is held until a curator signs it off.")
+def near_links(items: dict, links: dict) -> dict:
+    """`links` (key -> EarlierLink, keys without one left out) with every new item (key -> clean
+    signatures) whose PDQ or vPDQ is near a rejected item held as well (DESIGN.md section 4): linked
+    to the newest such item when no shared signature links it already."""
+    unheld = {key: clean for key, clean in items.items() if not (key in links and links[key].held)}
+    out = dict(links)
+    for key, found in near.holding(unheld).items():
+        item, evidence = found[0]
+        details = {"item": str(item.pk), **evidence.evidence()}
+        link = links.get(key)
+        if link is not None and link.previous_id is not None:
+            out[key] = EarlierLink(link.previous_id, link.chain_root_id, True, details)
+        else:
+            out[key] = EarlierLink(item.pk, item.chain_root_id or item.pk, True, details)
+    return out
+
+
+def reason_required_error(link: EarlierLink | None = None) -> DomainError:
+    if link is not None and link.near is not None:
+        found = link.near
+        how = (f"its PDQ hash is within distance {found['distance']} of" if "distance" in found
+               else f"its video is a {found['kind']} of")
+        message = (f"This item looks like one that was rejected: {how} a rejected item. To submit it, give a "
+                   "reason: the new item is held until a curator signs it off.")
+    else:
+        message = ("A signature of this item is in an item that was rejected. To submit it again, give a reason: "
+                   "the new item is held until a curator signs it off.")
     return DomainError(message, code="reason_required", extra={"errors": {"reason": [message]}})
 
 
@@ -207,13 +233,16 @@ def new_signatures(submission: Submission, clean: list[signatures.Clean]) -> lis
     ]
 
 
-def create_changes(submission: Submission, clean: list[signatures.Clean]) -> list[audit.Change]:
-    """The entries of a new item: `submission.create`, and `submission.hold` when it is held."""
+def create_changes(submission: Submission, clean: list[signatures.Clean],
+                   near_item: dict | None = None) -> list[audit.Change]:
+    """The entries of a new item: `submission.create`, and `submission.hold` when it is held (with
+    the rejected item it is near, and the evidence, when that is why)."""
     changes = [create_change(submission, clean)]
     if submission.status == Submission.Status.HELD:
-        changes.append(audit.Change(AuditAction.SUBMISSION_HOLD, "curation.submission", submission.pk, {
-            "reason": submission.hold_reason, "previous": str(submission.previous_id),
-        }))
+        details = {"reason": submission.hold_reason, "previous": str(submission.previous_id)}
+        if near_item is not None:
+            details["near"] = near_item
+        changes.append(audit.Change(AuditAction.SUBMISSION_HOLD, "curation.submission", submission.pk, details))
     return changes
 
 
@@ -231,9 +260,10 @@ def create_change(submission: Submission, clean: list[signatures.Clean]) -> audi
 
 
 def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) -> Submission:
-    """Create one pending item, or a held one when a signature is in a rejected item's chain (the
-    submitter's reason is then required). `schedule_digests=False` only for a caller that schedules
-    the reviewers' digests itself, once for many items (`submissions_import`)."""
+    """Create one pending item, or a held one when a signature is in a rejected item's chain or its
+    PDQ or vPDQ is near a rejected item (the submitter's reason is then required).
+    `schedule_digests=False` only for a caller that schedules the reviewers' digests itself, once
+    for many items (`submissions_import`)."""
     if not permissions.may_submit(actor):
         raise DomainError("Only investigators submit items.", code="forbidden", kind="forbidden")
     validated = submission_validate(item)
@@ -242,9 +272,9 @@ def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) 
         existing = _active_duplicate(validated.clean)
         if existing is not None:
             raise duplicate_error(existing)
-        link = _earlier_link_for(validated.clean)
+        link = near_links({None: validated.clean}, {None: _earlier_link_for(validated.clean)})[None]
         if link.held and not validated.item.reason:
-            raise reason_required_error()
+            raise reason_required_error(link)
         submission = new_submission(actor=actor, validated=validated, criteria_set=criteria_set, link=link)
         try:
             with transaction.atomic():
@@ -256,7 +286,7 @@ def submission_create(*, actor, item: ItemInput, schedule_digests: bool = True) 
             if existing is None:
                 raise
             raise duplicate_error(existing) from None
-        audit.record_many(actor=actor, changes=create_changes(submission, validated.clean))
+        audit.record_many(actor=actor, changes=create_changes(submission, validated.clean, link.near))
         if schedule_digests and submission.status == Submission.Status.PENDING:  # held: in no queue
             notices.schedule_digests(submission)
     return submission

@@ -15,6 +15,7 @@ from curation import permissions
 from curation.hashing import media, signatures, slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
 from curation.hashing.video import clock
+from curation.matching import near
 from curation.models import MediaType, Submission
 from curation.reviews.selectors import reviews_of
 from curation.submissions import selectors, services
@@ -172,6 +173,7 @@ def submission_detail(request, item_id):
         "may_withdraw": item.status == Submission.Status.PENDING
         and permissions.withdraw_refusal(request.user, item) is None,
         "show_previous": permissions.may_see_earlier_item_link(request.user),
+        "near_duplicates": near.earlier_near(item) if permissions.may_see_near_duplicates(request.user) else None,
         "may_retract": permissions.may_retract(request.user) and item.status == Submission.Status.APPROVED,
     })
 
