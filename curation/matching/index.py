@@ -171,12 +171,17 @@ def load(path: Path) -> Index:
     footer_length = int.from_bytes(mapped[size - 8:], "little")
     if footer_length > size - 8 - len(MAGIC):
         raise IndexFileError(f"{path.name}: truncated")
-    footer = json.loads(mapped[size - 8 - footer_length:size - 8])
-    arrays = {}
-    for name, spec in footer["arrays"].items():
-        dtype, shape = np.dtype(spec["dtype"]), tuple(spec["shape"])
-        count = int(np.prod(shape)) if shape else 0
-        if spec["offset"] + count * dtype.itemsize > size - 8 - footer_length:
-            raise IndexFileError(f"{path.name}: array {name} runs past the end")
-        arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=spec["offset"]).reshape(shape)
-    return Index(list=footer["list"], version=footer["version"], arrays=arrays)
+    try:
+        footer = json.loads(mapped[size - 8 - footer_length:size - 8])
+        arrays = {}
+        for name, spec in footer["arrays"].items():
+            dtype, shape = np.dtype(spec["dtype"]), tuple(spec["shape"])
+            count = int(np.prod(shape)) if shape else 0
+            if spec["offset"] + count * dtype.itemsize > size - 8 - footer_length:
+                raise IndexFileError(f"{path.name}: array {name} runs past the end")
+            arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=spec["offset"]).reshape(shape)
+        return Index(list=footer["list"], version=footer["version"], arrays=arrays)
+    except IndexFileError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexFileError(f"{path.name}: malformed footer ({exc})") from None

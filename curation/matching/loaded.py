@@ -55,7 +55,30 @@ def local_copy(path: str, sha256: str) -> Path:
 
 
 def load_release(release: Release) -> Loaded:
-    return index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
+    try:
+        return index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
+    except FileNotFoundError:  # another process removed it as superseded just now: fetch it again
+        return index_file.load(local_copy(release.match_index_path, release.match_index_sha256))
+
+
+def remove_superseded(release: Release) -> list[str]:
+    """Delete this host's copies of the list's earlier index files, and downloads abandoned over an
+    hour ago; the names removed. A process still answering from one keeps its memory map (an
+    unlinked file lives on while mapped) until its next check moves it to the newer release."""
+    directory = Path(settings.BASELINE_MATCH_INDEX_DIR)
+    older = (Release.objects.filter(list=release.list, version__lt=release.version)
+             .exclude(match_index_sha256="").values_list("match_index_sha256", flat=True))
+    stale = [directory / f"{sha256}.idx" for sha256 in older]
+    cutoff = time.time() - 3600
+    stale += [part for part in directory.glob("*.part") if part.stat().st_mtime < cutoff]
+    removed = []
+    for path in stale:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path.name)
+    return removed
 
 
 def current(list_name: str) -> Loaded | None:
@@ -74,9 +97,16 @@ def current(list_name: str) -> Loaded | None:
             _current.pop(list_name, None)
             return None
         if loaded is None or loaded.version != latest.version:
-            loaded = load_release(latest)
-            _current[list_name] = loaded  # one reference, replaced whole
+            try:
+                fresh = load_release(latest)
+            except (index_file.IndexFileError, OSError):
+                # A copy that fails its checks is never served; the previous index answers (None
+                # before any) and the next check tries again.
+                log.exception("Release %s of %s: its matching index did not load", latest.version, list_name)
+                return loaded
+            _current[list_name] = loaded = fresh  # one reference, replaced whole
             log.info("Matching %s against release %s", list_name, latest.version)
+            remove_superseded(latest)
         return loaded
     finally:
         _loading.release()
