@@ -295,6 +295,9 @@ if not DEBUG and (BASELINE_SIGNING_KEY_FILE is None or not Path(BASELINE_SIGNING
         f"(got {BASELINE_SIGNING_KEY_FILE!r}). Generate one with: "
         "openssl genpkey -algorithm ed25519 -out signing_key.pem && chmod 600 signing_key.pem"
     )
+# A key rotation under way: the successor's private key file, announced as `next_key` in the
+# manifests the current key signs (curation/releases/signing_keys.py). Unset: no rotation.
+BASELINE_NEXT_SIGNING_KEY_FILE = env_str("BASELINE_NEXT_SIGNING_KEY_FILE")
 BASELINE_TOKEN_DAYS = env_int("BASELINE_TOKEN_DAYS", 90, minimum=1)
 
 # Release files: readable by the service's own user and group only.

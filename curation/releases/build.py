@@ -295,6 +295,7 @@ def _manifest(release: Release, files: list[ReleaseFile]) -> dict:
         "key_id": key.key_id,
         "files": [{"format": f.format, "feed": f.feed, "name": f.name, "size": f.size, "sha256": f.sha256}
                   for f in files],
+        **({"next_key": successor} if (successor := signing_keys.next_public_key()) else {}),
     }
 
 

@@ -81,7 +81,7 @@ class HeldDecisionInput(serializers.Serializer):
 
 class NearDuplicateOutput(serializers.Serializer):
     item_id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=Submission.Status.choices)
+    status = serializers.CharField(help_text="the near item's status: " + ", ".join(Submission.Status.values))
     media_type = serializers.CharField()
     created_at = serializers.DateTimeField()
     organisation = OrganisationOutput()
