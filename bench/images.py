@@ -90,7 +90,7 @@ def zero_tiff(side: int) -> bytes:
 
 
 def _files() -> dict[str, bytes]:
-    from curation.hashing import pixels
+    from baseline_client.hashing import pixels
 
     side = int(pixels.WHOLE_DECODE_MAX_PIXELS ** 0.5)  # square, just under the cap
     # Pillow writes 4:2:0 by default (1.5 samples a pixel) and 4:4:4 with subsampling=0 (3).

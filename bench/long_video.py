@@ -35,7 +35,7 @@ VIDEO = {"seconds": 600, "width": 1920, "height": 1080, "fps": 30, "crf": 23, "p
          "seed": 7, "canvas_width": 12_000, "pixels_per_frame": 3, "fine": 0.8, "grain": 12}
 GENERATOR = 1
 CASES = {
-    "hash_bytes": "curation.hashing.media.hash_bytes(data): one vPDQ frame a second, on the calling thread",
+    "hash_bytes": "baseline_client.hashing.media.hash_bytes(data): one vPDQ frame a second, on the calling thread",
     "bare_loop": "PyAV decode on one thread (thread_type NONE), every frame decoded; the first frame at or "
                  "after each whole second to_ndarray(rgb24) and pdqhash.compute; nothing else",
     "bare_loop_frame_threads": "the bare loop with FFmpeg frame threads on (thread_type FRAME, thread_count 0: "

@@ -144,7 +144,8 @@ def copy_floor(version: int) -> float:
 def copy_floors(version: int, only: tuple[str, ...] | None = None) -> dict[str, float]:
     """Per format, PostgreSQL's `COPY (SELECT …) TO STDOUT` of the rows the file is rendered from,
     in the same order: what the database alone costs, beside what the build took."""
-    from curation.hashing.signatures import ALGORITHMS
+    from baseline_client.hashing.signatures import ALGORITHMS
+
     from curation.models import Listing, Signature, Submission
 
     m, s, i = Listing._meta.db_table, Signature._meta.db_table, Submission._meta.db_table

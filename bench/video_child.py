@@ -1,7 +1,7 @@
 """Hash one video file in a fresh process, one way, and report its time, CPU and peak RSS. Prints JSON.
 
 Usage: video_child.py CASE FILE, CASE one of
-- `hash_bytes`: curation.hashing.media.hash_bytes(data) (one vPDQ frame a second);
+- `hash_bytes`: baseline_client.hashing.media.hash_bytes(data) (one vPDQ frame a second);
 - `bare_loop`: PyAV decodes every frame on this thread only; the first frame at or after each whole
   second is converted to RGB and hashed with pdqhash.compute; nothing else;
 - `bare_loop_frame_threads`: the same with FFmpeg's frame threads on (FFmpeg picks cores + 1).

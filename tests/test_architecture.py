@@ -324,3 +324,16 @@ def test_curation_has_no_loose_modules():
     allowed = {"__init__.py", "apps.py", "admin.py", "urls.py", "api_urls.py", "permissions.py", "tasks.py"}
     loose = sorted(path.name for path in (ROOT / "curation").glob("*.py") if path.name not in allowed)
     assert not loose, f"curation/ modules outside a package: {loose}"
+
+
+def test_the_partner_client_needs_nothing_of_the_service():
+    """client/ is installed on partners' machines alone: no Django, nothing of the service's packages
+    (the service imports the client's hashing and matching, never the other way round)."""
+    service = ("django", "rest_framework", "core", "accounts", "curation", "portal", "config", "celery")
+    found = []
+    for path in sorted((ROOT / "client" / "baseline_client").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found += [f"{path.relative_to(ROOT)}: {name}" for name in names if name.split(".")[0] in service]
+    assert found == []

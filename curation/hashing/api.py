@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from baseline_client.hashing import media, signatures
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, UnsupportedMediaType
@@ -12,7 +13,7 @@ from accounts.permissions import Allows
 from core.errors import DomainError
 from core.parsers import MultiPartParser
 from curation import permissions
-from curation.hashing import media, signatures, slots
+from curation.hashing import slots
 from curation.hashing.serializers import HashInput, HashOutput
 from curation.hashing.uploads import declared_too_large, too_large_message, upload_too_large
 

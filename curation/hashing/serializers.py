@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from baseline_client.hashing.video import MAX_SECONDS_PER_HASH
 from rest_framework import serializers
-
-from curation.hashing.video import MAX_SECONDS_PER_HASH
 
 
 class SignatureOutput(serializers.Serializer):

@@ -13,11 +13,12 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from baseline_client.hashing import media, signatures
+from baseline_client.hashing.media import HashResult, MediaError
 from django.conf import settings
 from django.core.cache import cache
 
-from curation.hashing import media, signatures
-from curation.hashing.media import HashResult, MediaError
+from curation.hashing.media import hash_bytes
 
 HASHING_SLOTS = 2
 SLOT_SECONDS = 120  # longer than an image's hashing request may run
@@ -72,6 +73,6 @@ def hash_upload(user, data: bytes, *, seconds_per_hash: float = 1.0) -> HashResu
     """Hash an uploaded file for `user` within their slots (a video takes the video slot as well)."""
     with hashing_slot(user):
         if media.sniff(data) != signatures.VIDEO:
-            return media.hash_bytes(data)
+            return hash_bytes(data)
         with video_slot(user):
-            return media.hash_bytes(data, seconds_per_hash=seconds_per_hash)
+            return hash_bytes(data, seconds_per_hash=seconds_per_hash)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from baseline_client.hashing import media
+from baseline_client.matching import vpdq
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,10 +16,10 @@ from accounts import throttling
 from accounts.permissions import Allows
 from core.parsers import MultiPartParser
 from curation import permissions
-from curation.hashing import media, slots
+from curation.hashing import slots
 from curation.hashing.api import TooLarge
 from curation.hashing.uploads import upload_too_large
-from curation.matching import services, vpdq
+from curation.matching import services
 
 
 class QueryInput(serializers.Serializer):

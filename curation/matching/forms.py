@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from baseline_client.hashing import signatures
 from django import forms
-
-from curation.hashing import signatures
 
 MAX_LINES = 1000
 _LINE = re.compile(r"\s*(?P<algorithm>[A-Za-z0-9_-]+)\s*[:=\s]\s*(?P<value>.+?)\s*")

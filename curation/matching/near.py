@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from baseline_client.hashing import signatures
+from baseline_client.matching import frames, hamming, vpdq
 from django.db.models import Q, QuerySet
 
-from curation.hashing import signatures
-from curation.matching import frames, hamming, loaded, vpdq
+from curation.matching import loaded
 from curation.models import Release, Signature, Submission
 
 MAX_DISTANCE = signatures.PDQ_MATCH_DISTANCE

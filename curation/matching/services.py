@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
+from baseline_client.hashing import signatures
+from baseline_client.matching import frames, hamming, vpdq
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +26,7 @@ from core.actions import AuditAction
 from core.actors import SYSTEM
 from core.errors import DomainError
 from curation import permissions
-from curation.hashing import signatures
-from curation.matching import frames, hamming, loaded, vpdq
+from curation.matching import loaded
 from curation.models import FeedName, Sighting
 
 LISTS = ("baseline",)

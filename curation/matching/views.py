@@ -3,6 +3,7 @@ choose a file, hashed in memory. The same services as `POST match/`, HTML out.""
 
 from __future__ import annotations
 
+from baseline_client.hashing import media
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -10,7 +11,7 @@ from django.shortcuts import render
 from core.errors import DomainError
 from core.forms import from_body
 from curation import permissions
-from curation.hashing import media, slots
+from curation.hashing import slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
 from curation.matching import services
 from curation.matching.forms import CheckForm

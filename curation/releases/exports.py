@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
-from curation.hashing import signatures
+from baseline_client.hashing import signatures
+
 from curation.models.releases import FeedName
 
 PHOTODNA_FEED, STANDARD_FEED = FeedName.PHOTODNA.value, FeedName.STANDARD.value

@@ -16,9 +16,9 @@ import itertools
 import uuid
 from collections.abc import Iterator
 
+from baseline_client.hashing import signatures
 from django.db import connection
 
-from curation.hashing import signatures
 from curation.models import Listing, Release, Signature, Submission
 from curation.releases import exports
 

@@ -3,10 +3,10 @@ these fields take any text: an item with errors comes back with the service's me
 
 from __future__ import annotations
 
+from baseline_client.hashing.signatures import ALGORITHMS, CRYPTOGRAPHIC, from_checksum_line
 from django import forms
 
 from core.inputs import whole_number
-from curation.hashing.signatures import ALGORITHMS, CRYPTOGRAPHIC, from_checksum_line
 from curation.models import Submission
 from curation.submissions.services import ItemInput
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from baseline_client.hashing.signatures import ALGORITHMS, PDQ_MATCH_DISTANCE, SignatureError, normalise, value_digest
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Left
@@ -12,7 +13,6 @@ from django.http import Http404
 from core.actions import STATUS_ACTIONS
 from core.models import AuditEntry
 from curation import permissions
-from curation.hashing.signatures import ALGORITHMS, PDQ_MATCH_DISTANCE, SignatureError, normalise, value_digest
 from curation.models import Signature, Submission
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from baseline_client.hashing import signatures
 from rest_framework import serializers
 
-from curation.hashing import signatures
 from curation.hashing.serializers import SignatureOutput
 from curation.models import MediaType, Submission
 

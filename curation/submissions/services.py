@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from baseline_client.hashing import signatures
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -18,7 +19,6 @@ from core import audit
 from core.actions import AuditAction
 from core.errors import DomainError
 from curation import permissions
-from curation.hashing import signatures
 from curation.matching import near
 from curation.models import CriteriaSet, Signature, Submission
 from curation.notices import services as notices

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 
+from baseline_client.hashing.signatures import Clean
 from django.db import connection
 from psycopg import Pipeline, sql
 
-from curation.hashing.signatures import Clean
 from curation.models import Submission
 
 # Temporary: private to this connection, dropped at the end of the import (and by PostgreSQL

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from baseline_client.hashing import media, signatures
+from baseline_client.hashing.video import clock
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +14,8 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.forms import from_body, from_query, page_of
 from curation import permissions
-from curation.hashing import media, signatures, slots
+from curation.hashing import slots
 from curation.hashing.uploads import max_upload_bytes, too_large_message, upload_too_large
-from curation.hashing.video import clock
 from curation.matching import near
 from curation.models import MediaType, Submission
 from curation.reviews.selectors import reviews_of

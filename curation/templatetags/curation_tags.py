@@ -24,7 +24,7 @@ def page_url(context, number: int) -> str:
 @register.filter
 def algorithm_label(name: str) -> str:
     """`{{ s.algorithm|algorithm_label }}`: SHA-256, PhotoDNA, vPDQ, as people write them."""
-    from curation.hashing.signatures import ALGORITHMS
+    from baseline_client.hashing.signatures import ALGORITHMS
 
     algorithm = ALGORITHMS.get(name)
     return algorithm.label if algorithm else name
@@ -34,8 +34,8 @@ def algorithm_label(name: str) -> str:
 def vpdq_summary(value: str) -> dict:
     """`{{ s.value|vpdq_summary }}`: a vPDQ value's frame count, usable frames, sampling and the time of
     its last frame (the frames alone cannot tell how long the video runs after it)."""
-    from curation.hashing.video import clock
-    from curation.matching.vpdq import MIN_QUALITY, Video
+    from baseline_client.hashing.video import clock
+    from baseline_client.matching.vpdq import MIN_QUALITY, Video
 
     video = Video.parse(value)
     interval = video.interval

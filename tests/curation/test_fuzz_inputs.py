@@ -18,6 +18,7 @@ import io
 from pathlib import Path
 
 import pytest
+from baseline_client.hashing import media, signatures
 from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,6 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from core.models import AuditEntry
-from curation.hashing import media, signatures
 from curation.models import Signature, Submission
 from tests.curation.helpers import TESTDATA, fake
 

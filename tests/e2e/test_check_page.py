@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
+from baseline_client.hashing.media import hash_bytes, pdq_from_image_bytes
 from playwright.sync_api import expect
 
 from core.actors import SYSTEM
-from curation.hashing.media import hash_bytes, pdq_from_image_bytes
 from curation.releases.services import feed_grant
 from tests.curation.helpers import TESTDATA, approved_item, fake, publish
 from tests.e2e.conftest import assert_controls_labelled, journey, open_nav, screens, start_the_day

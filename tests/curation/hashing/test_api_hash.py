@@ -4,12 +4,12 @@ import time
 from io import BytesIO
 
 import pytest
+from baseline_client.hashing import media
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopUpload
 from django.test import override_settings
 
 from core.models import AuditEntry
-from curation.hashing import media
 from curation.hashing.uploads import MemoryOnlyUploadHandler
 from curation.models import Signature
 from tests.clients import VerifiedClient

@@ -9,6 +9,7 @@ import re
 import threading
 
 import pytest
+from baseline_client.hashing import media
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +17,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from core.models import AuditEntry
-from curation.hashing import media, slots
+from curation.hashing import slots
 from curation.models import Signature, Submission
 from tests.clients import VerifiedClient, api_key_for
 from tests.curation.hashing.test_video import BAD_VIDEOS

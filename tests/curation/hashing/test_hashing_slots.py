@@ -8,12 +8,13 @@ import threading
 
 import pytest
 import redis
+from baseline_client.hashing import media
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from curation.hashing import media, slots
+from curation.hashing import slots
 from tests.clients import VerifiedClient, api_key_for
 from tests.curation.helpers import TESTDATA
 from tests.races import all_at_once

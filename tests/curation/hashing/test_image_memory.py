@@ -7,12 +7,12 @@ import re
 from io import BytesIO
 
 import pytest
+from baseline_client.hashing import media, pixels
+from baseline_client.hashing.media import MediaError, hamming_distance, pdq_from_image_bytes
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageOps
 
 from bench.images import smooth_jpeg, zero_png
-from curation.hashing import media, pixels
-from curation.hashing.media import MediaError, hamming_distance, pdq_from_image_bytes
 from curation.models import Signature, Submission
 from tests.clients import VerifiedClient
 from tests.curation.helpers import TESTDATA

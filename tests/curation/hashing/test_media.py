@@ -17,10 +17,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from baseline_client.hashing import media, signatures
+from baseline_client.hashing.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
 from PIL import Image
 
-from curation.hashing import media, signatures
-from curation.hashing.media import MediaError, hamming_distance, hash_bytes, pdq_from_image_bytes, sniff
 from tests.curation.helpers import TESTDATA, no_file_writes
 
 PDQ_DATA = TESTDATA / "pdq"

@@ -7,11 +7,11 @@ import json
 import re
 
 import pytest
+from baseline_client.hashing import signatures
+from baseline_client.hashing.signatures import SignatureError, check_quality, normalise
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from curation.hashing import signatures
-from curation.hashing.signatures import SignatureError, check_quality, normalise
 from tests.curation.helpers import vpdq_importable
 
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "pdq": 64}

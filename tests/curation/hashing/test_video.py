@@ -11,12 +11,13 @@ import json
 import av
 import numpy as np
 import pytest
+from baseline_client.hashing import media, signatures
+from baseline_client.hashing.media import MediaError, hamming_distance
+from baseline_client.matching.vpdq import Video, compare
 from django.test import override_settings
 
 from bench import videos
-from curation.hashing import media, signatures
-from curation.hashing.media import MediaError, hamming_distance, hash_bytes
-from curation.matching.vpdq import Video, compare
+from curation.hashing.media import hash_bytes  # the service's limits, from settings
 from tests.curation.helpers import TESTDATA
 
 VPDQ = TESTDATA / "vpdq"

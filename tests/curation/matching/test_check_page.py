@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from baseline_client.hashing.media import pdq_from_image_bytes
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from curation.hashing.media import pdq_from_image_bytes
 from curation.releases.services import feed_grant
 from tests.clients import VerifiedClient
 from tests.curation.helpers import TESTDATA, approved_item, fake, publish

@@ -8,8 +8,7 @@ import mmap
 import faiss
 import numpy as np
 import pytest
-
-from curation.matching import hamming
+from baseline_client.matching import hamming
 
 
 def _flip(code: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:

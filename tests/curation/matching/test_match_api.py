@@ -9,8 +9,8 @@ import json
 import faiss
 import numpy as np
 import pytest
+from baseline_client.hashing.media import hash_bytes, pdq_from_image_bytes
 
-from curation.hashing.media import hash_bytes, pdq_from_image_bytes
 from curation.matching import loaded
 from curation.releases.services import feed_grant
 from curation.reviews.services import review_record

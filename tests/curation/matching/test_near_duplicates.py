@@ -8,9 +8,9 @@ import json
 
 import numpy as np
 import pytest
+from baseline_client.hashing.media import pdq_from_image_bytes
 
 from core.models import AuditEntry
-from curation.hashing.media import pdq_from_image_bytes
 from curation.models import Submission
 from curation.reviews.services import review_record
 from curation.submissions.imports import submissions_import

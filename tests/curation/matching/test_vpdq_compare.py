@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from curation.matching.vpdq import Comparison, Video, compare, compare_values, near
+from baseline_client.matching.vpdq import Comparison, Video, compare, compare_values, near
 
 RNG = np.random.default_rng(2026)
 BASE = [RNG.bytes(32) for _ in range(200)]  # unrelated hashes: any two differ in about 128 bits

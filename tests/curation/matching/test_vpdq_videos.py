@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from baseline_client.hashing.media import hash_bytes
+from baseline_client.matching.vpdq import Video, compare
 
 from bench import videos
-from curation.hashing.media import hash_bytes
-from curation.matching.vpdq import Video, compare
 
 PHASE = 7 / 30  # cuts fall 7 frames into a second, so a query's samples are never the listing's
 

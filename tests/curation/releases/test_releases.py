@@ -327,16 +327,17 @@ def test_threatexchange_matches_a_near_duplicate_photo_against_a_release(persona
                                                                          tmp_path):
     """What `threatexchange match photo x.jpg` does with our file as a local_file collaboration:
     read the list with its own parser, hash a photo with its own PDQ hasher, look it up in its index."""
+    from baseline_client.hashing import media
     from threatexchange.exchanges.impl.file_api import FileCollaborationConfig, LocalFileSignalExchangeAPI
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    from curation.hashing import media
     from tests.curation.helpers import TESTDATA
 
     original = (TESTDATA / "pdq" / "bridge-mods" / "aaa-orig.jpg").read_bytes()
     pdq, quality = media.pdq_from_image_bytes(original)
     item = approved_item(personas, algorithms=("md5",))
-    from curation.hashing.signatures import value_digest
+    from baseline_client.hashing.signatures import value_digest
+
     from curation.models import Signature
 
     Signature.objects.create(submission=item, algorithm="pdq", value=pdq, value_digest=value_digest(pdq),

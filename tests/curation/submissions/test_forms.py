@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from curation.hashing.signatures import ALGORITHMS
+from baseline_client.hashing.signatures import ALGORITHMS
+
 from curation.submissions.forms import VALUE_SEARCH_MAX_LENGTH, SubmissionFilterForm, SubmitForm
 
 

@@ -9,10 +9,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from baseline_client.hashing.signatures import from_checksum_line
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
-from curation.hashing.signatures import from_checksum_line
 from curation.models import Submission
 from tests.curation.helpers import TESTDATA, approved_item, fake, make_item
 from tests.curation.submissions.test_held import rejected_item, resubmit

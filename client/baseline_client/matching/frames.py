@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation.matching import hamming, vpdq
+from baseline_client.matching import hamming, vpdq
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,14 @@ import av
 import av.logging
 import pdqhash
 
-from curation.hashing import signatures
-from curation.hashing.errors import MediaError, pdq_hex
+from baseline_client.hashing import signatures
+from baseline_client.hashing.errors import MediaError, pdq_hex
 
 MIN_QUALITY = signatures.PDQ_MIN_QUALITY  # frames below are ignored when comparing (DESIGN.md section 8)
 MAX_FRAME_PIXELS = 4096 * 2160  # DCI 4K; a larger frame would cost more memory than a request may
 MAX_SECONDS_PER_HASH = 60
+DEFAULT_MAX_SECONDS = 3600  # the service's BASELINE_MAX_VIDEO_SECONDS default
+DEFAULT_MAX_CPU_SECONDS = 120  # the service's BASELINE_MAX_VIDEO_CPU_SECONDS default
 
 av.logging.set_level(None)  # FFmpeg's own messages would quote stream internals into the logs
 
@@ -75,9 +77,10 @@ def _frame_time(frame: av.VideoFrame, index: int, rate: float) -> float:
     return index / rate
 
 
-def vpdq(data: bytes, container: str, *, seconds_per_hash: float = 1.0, max_seconds: int,
-         max_cpu_seconds: float) -> VideoHash:
-    """The vPDQ of the first video stream of `data`, a `container` file (an FFmpeg demuxer name)."""
+def vpdq(data: bytes, container: str, *, seconds_per_hash: float = 1.0, max_seconds: float | None,
+         max_cpu_seconds: float | None) -> VideoHash:
+    """The vPDQ of the first video stream of `data`, a `container` file (an FFmpeg demuxer name);
+    a limit of None is no limit (the partner client hashing a partner's own files)."""
     if not (seconds_per_hash == 0 or 0 < seconds_per_hash <= MAX_SECONDS_PER_HASH):
         raise ValueError(seconds_per_hash)
     started = time.thread_time()
@@ -87,7 +90,8 @@ def vpdq(data: bytes, container: str, *, seconds_per_hash: float = 1.0, max_seco
         raise _error("The file starts like a video but its container cannot be read: it is corrupt or truncated.",
                      "corrupt_video") from None
     try:
-        return _hash_stream(video, seconds_per_hash, max_seconds, max_cpu_seconds, started)
+        return _hash_stream(video, seconds_per_hash, math.inf if max_seconds is None else max_seconds,
+                            math.inf if max_cpu_seconds is None else max_cpu_seconds, started)
     finally:
         video.close()
 

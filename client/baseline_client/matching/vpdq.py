@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation.hashing.signatures import PDQ_MIN_QUALITY
+from baseline_client.hashing.signatures import PDQ_MIN_QUALITY
 
 MATCH_DISTANCE = 31
 MIN_QUALITY = PDQ_MIN_QUALITY  # frames below are ignored
@@ -50,7 +50,7 @@ class Video:
     @classmethod
     def parse(cls, frames: str | Iterable[str]) -> Video:
         """From a vPDQ value (the JSON text or its list of "pdq_hex,quality,timestamp" strings),
-        already validated (curation.hashing.signatures)."""
+        already validated (baseline_client.hashing.signatures)."""
         items = json.loads(frames) if isinstance(frames, str) else list(frames)
         rows = sorted((float(t), h, int(q)) for h, q, t in (item.split(",") for item in items))
         if not rows:
