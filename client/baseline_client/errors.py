@@ -11,9 +11,10 @@ CHAIN = 5  # a manifest does not chain to the one before it
 ROLLBACK = 6  # the service offers a lower version than the mirror holds
 FILE = 7  # a file's size or SHA-256 differs from its signed manifest
 UNTRUSTED = 8  # no key to verify with: --public-key, or --trust-server-key on first use
+MEDIA = 9  # `baseline hash`: a file could not be hashed (unreadable, not media, corrupt)
 
 NAMES = {SERVER: "server", USAGE: "usage", FROZEN: "frozen feed", SIGNATURE: "signature", CHAIN: "chain",
-         ROLLBACK: "rollback", FILE: "file", UNTRUSTED: "no trusted key"}
+         ROLLBACK: "rollback", FILE: "file", UNTRUSTED: "no trusted key", MEDIA: "media"}
 
 
 class Failure(Exception):

@@ -66,6 +66,14 @@ class Service:
     def bytes(self, path: str) -> bytes:
         return self._get(path).content
 
+    def offers(self, path: str) -> bool:
+        """Whether the service answers `path` at all (404: an older version without it)."""
+        try:
+            response = self.session.options(self._url(path), timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise Failure(SERVER, f"cannot reach {self.root}: {exc}") from None
+        return response.status_code != 404
+
     def latest_version(self) -> int:
         answer = self.json(self.release_path("latest/"))
         if not isinstance(answer, dict) or not isinstance(answer.get("version"), int):

@@ -15,6 +15,7 @@ or a failed check leaves the previous verified version in place.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -79,7 +80,7 @@ def _created(manifest: trust.Manifest) -> datetime:
 def check_age(manifest: trust.Manifest, max_age_days: float) -> str:
     """Exit status 3 when the newest verified release is older than max_age_days (a frozen feed)."""
     age = datetime.now(timezone.utc) - _created(manifest)
-    if age > timedelta(days=max_age_days):
+    if math.isfinite(max_age_days) and age > timedelta(days=max_age_days):
         raise Failure(FROZEN, f"the newest verified release, {manifest.version}, was made {age.days} days ago, more "
                               f"than --max-age {max_age_days:g}: the feed looks frozen. Ask the list's operators "
                               "whether publication has stopped.")
