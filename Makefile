@@ -11,7 +11,7 @@ TEST_ENV := DEBUG=false \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} \
 	CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: run test lint worker beat bench venv clean
+.PHONY: run test lint worker beat bench venv clean client-wheel
 
 venv: $(STAMP)
 
@@ -43,6 +43,12 @@ beat: venv
 
 bench: venv
 	$(PY) bench/run.py $(BENCH)
+
+# The partner client as wheels partners install without a compiler: baseline_client and a built
+# pdqhash (PyPI has no pdqhash wheels). pip install --find-links dist/client baseline-client
+client-wheel: venv
+	rm -rf dist/client
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist/client ./client pdqhash==0.2.8
 
 clean:
 	rm -rf $(VENV) var/static
