@@ -242,3 +242,9 @@ def test_verify_finds_a_file_changed_in_the_mirror(personas, live_server, token_
     csv.write_bytes(csv.read_bytes() + b"x")
     broken = run("verify", mirror)
     assert broken.returncode == 7 and "baseline-v1.csv differs" in broken.stderr
+
+
+def test_the_worst_of_list_is_named_as_not_offered_until_the_service_has_it(live_server, token_file, tmp_path):
+    refused = sync(live_server.url, tmp_path / "m", token_file, "--list", "worst-of", "--public-key", public_key())
+    assert refused.returncode == 1 and "does not offer the worst-of list" in refused.stderr
+    assert not (tmp_path / "m" / "current").exists()
