@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import faiss
 import numpy as np
 from tqdm import tqdm
 
@@ -29,6 +30,7 @@ from baseline_client.matching import frames, hamming, vpdq
 
 EXACT = ("md5", "sha1", "sha256")
 PDQ_MAX_DISTANCE = 31
+MATCH_BATCH = 256  # files matched at a time: their PDQ hashes in one search
 FIELDS = ("path", "list", "item_id", "media_type", "algorithm", "value", "added_in_version", "distance",
           "query_coverage", "listed_coverage", "kind")
 
@@ -104,27 +106,37 @@ class Listed:
         listed.video_frames = frames.Frames.of_values(v for _, _, v, _ in listed.videos)
         return listed
 
-    def match(self, signatures: list[dict], *, pdq_max_distance: int = PDQ_MAX_DISTANCE,
-              vpdq_min_coverage: float = vpdq.DEFAULT_THRESHOLD) -> list[dict]:
-        found = []
-        for signature in signatures:
-            algorithm, value = signature["algorithm"], signature["value"]
-            if algorithm in EXACT:
-                found += [self._described(item, media_type, algorithm, value, added)
-                          for item, media_type, added in self.exact.get((algorithm, value), [])]
-            elif algorithm == "pdq" and len(self.pdq_codes):
-                query = np.frombuffer(bytes.fromhex(value), np.uint8).reshape(1, 32)
-                _, distances, rows = hamming.range_search(query, self.pdq_codes, pdq_max_distance)
-                for distance, row in sorted(zip(distances.tolist(), rows.tolist(), strict=True)):
+    def match(self, signatures: list[dict], **options) -> list[dict]:
+        return self.match_many([signatures], **options)[0]
+
+    def match_many(self, batch: list[list[dict]], *, pdq_max_distance: int = PDQ_MAX_DISTANCE,
+                   vpdq_min_coverage: float = vpdq.DEFAULT_THRESHOLD) -> list[list[dict]]:
+        """The matches of each file's signatures; every PDQ of the batch in one search."""
+        found: list[list[dict]] = [[] for _ in batch]
+        pdq_queries = [(n, s["value"]) for n, signatures in enumerate(batch) for s in signatures
+                       if s["algorithm"] == "pdq"]
+        if pdq_queries and len(self.pdq_codes):
+            codes = np.frombuffer(bytes.fromhex("".join(v for _, v in pdq_queries)), np.uint8).reshape(-1, 32)
+            lims, distances, rows = hamming.range_search(codes, self.pdq_codes, pdq_max_distance)
+            for q, (n, _) in enumerate(pdq_queries):
+                hits = sorted(zip(distances[lims[q]:lims[q + 1]].tolist(), rows[lims[q]:lims[q + 1]].tolist(),
+                                  strict=True))
+                for distance, row in hits:
                     item, media_type, listed_value, added = self.pdq_rows[row]
-                    found.append({**self._described(item, media_type, algorithm, listed_value, added),
-                                  "distance": distance})
-            elif algorithm == "vpdq" and self.videos:
-                for row, result in frames.matching_videos(vpdq.Video.parse(value), self.video_frames,
-                                                          threshold=vpdq_min_coverage):
-                    item, media_type, listed_value, added = self.videos[row]
-                    found.append({**self._described(item, media_type, algorithm, listed_value, added),
-                                  **result.as_dict()})
+                    found[n].append({**self._described(item, media_type, "pdq", listed_value, added),
+                                     "distance": distance})
+        for n, signatures in enumerate(batch):
+            for signature in signatures:
+                algorithm, value = signature["algorithm"], signature["value"]
+                if algorithm in EXACT:
+                    found[n] += [self._described(item, media_type, algorithm, value, added)
+                                 for item, media_type, added in self.exact.get((algorithm, value), [])]
+                elif algorithm == "vpdq" and self.videos:
+                    for row, result in frames.matching_videos(vpdq.Video.parse(value), self.video_frames,
+                                                              threshold=vpdq_min_coverage):
+                        item, media_type, listed_value, added = self.videos[row]
+                        found[n].append({**self._described(item, media_type, algorithm, listed_value, added),
+                                         **result.as_dict()})
         return found
 
     def _described(self, item: str, media_type: str, algorithm: str, value: str, added: int) -> dict:
@@ -157,6 +169,7 @@ class Summary:
 def scan(paths: list[str], directory: Path, *, jobs: int = 1, output_format: str = "jsonl",
          out=sys.stdout, seconds_per_hash: float = 1.0) -> Summary:
     """Hash every file under `paths` and write one record per match."""
+    faiss.omp_set_num_threads(1)  # idle OpenMP threads spin: they would take the CPU from the hashing processes
     mirror.verify(directory, max_age_days=float("inf"))  # the mirror as signed, whatever its age
     listed = Listed.from_mirror(directory)
     files = list(files_under(paths))
@@ -166,21 +179,31 @@ def scan(paths: list[str], directory: Path, *, jobs: int = 1, output_format: str
     if writer is not None:
         writer.writeheader()
     progress = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), leave=False)
+    batch: list[tuple[str, dict]] = []
+
+    def flush() -> None:
+        for (path, _), found in zip(batch, listed.match_many([r["signatures"] for _, r in batch]),
+                                         strict=True):
+            if found:
+                summary.matched_files += 1
+                summary.matches += len(found)
+            for record in found:
+                record = {"path": path, **record}
+                if writer is not None:
+                    writer.writerow(record)
+                else:
+                    out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        batch.clear()
+
     for path, result, skipped in hashed(files, jobs, seconds_per_hash):
         progress.update(1)
         summary.files += 1
         if result is None:
             summary.skipped[skipped] += 1
             continue
-        found = listed.match(result["signatures"])
-        if found:
-            summary.matched_files += 1
-            summary.matches += len(found)
-        for record in found:
-            record = {"path": path, **record}
-            if writer is not None:
-                writer.writerow(record)
-            else:
-                out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        batch.append((path, result))
+        if len(batch) >= MATCH_BATCH:
+            flush()
+    flush()
     progress.close()
     return summary
