@@ -149,6 +149,12 @@ def bench_video() -> dict:
     return video()
 
 
+def bench_scan() -> dict:
+    from bench.scan import bench_scan as scan
+
+    return scan()
+
+
 def bench_match() -> dict:
     from bench.matching import bench_match as match
 
@@ -165,7 +171,7 @@ ALL = {"import": bench_import, "import-1m": bench_import_large, "release-100k": 
        "release-1m": bench_release_large, "release-10m": bench_release_10m, "images": bench_images,
        "search-1m": bench_search, "membership-1m": bench_membership, "queue-10k": bench_queue_small,
        "queue-1m": bench_queue_large, "video": bench_video,
-       "match": bench_match, "match-1m": bench_match_large}
+       "match": bench_match, "match-1m": bench_match_large, "scan": bench_scan}
 # `make bench` without BENCH: all but the 10M build (tens of minutes; `make bench BENCH=release-10m`) and the
 # 10-minute 1080p video (about five minutes, and ten more to encode it the first time; `make bench BENCH=video`).
 # PDQ matching (`match`, 100,000 items; `match-1m`) is run by name: `BENCH=match`.
