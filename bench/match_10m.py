@@ -43,6 +43,7 @@ from bench.matching import (
     partner_client,
     partner_token,
     post_pdq,
+    resident_mb,
     smaps_mb,
     status_mb,
     warm_up,
@@ -146,7 +147,8 @@ def bench_match_10m(items: int = ITEMS, batches_: int = BATCHES) -> dict:
             api_seconds, api = _timed(lambda b: post_pdq(client, b), query_batches)
             queries = BATCH * batches_
             out["api_queries_per_second"] = round(queries / api_seconds)
-            self_after = {"status": status_mb(), "smaps_rollup": smaps_mb(), "index_mapping": smaps_mb(path=path)}
+            self_after = {"status": status_mb(), "smaps_rollup": smaps_mb(), "index_mapping": smaps_mb(path=path),
+                          "index_pages_mapped_mb": resident_mb(index)}
             second = _second_process(index_dir, token, query_batches[:2], path)
 
             flat = faiss.IndexBinaryFlat(256)
@@ -187,6 +189,8 @@ def _memory(idle: dict, loaded_mb: dict, self_after: dict, second: dict, copy_mb
         "anonymous_growth_mb": anon,
         "host_memory_for_index_mb": {"two_processes": round(pages + anon["parent"] + anon["child"], 1),
                                      "per_further_process": anon["child"]},
+        "working_set_mb": {"codes_every_query_scans": round(codes_mb, 1),
+                           "two_processes": round(codes_mb + anon["parent"] + anon["child"], 1)},
         "index_binary_flat_copy_mb_per_process": round(copy_mb, 1),
         "per_process_copies_two_processes_mb": round(2 * codes_mb, 1),
     }

@@ -20,7 +20,7 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
-from bench.matching import api_settings, partner_client, post_pdq, status_mb, warm_up  # noqa: E402
+from bench.matching import api_settings, partner_client, post_pdq, resident_mb, status_mb, warm_up  # noqa: E402
 from curation.matching import loaded  # noqa: E402
 
 index_dir, token, queries = sys.argv[1:4]
@@ -29,7 +29,7 @@ with api_settings(index_dir):
     warm_up(client)
     idle = status_mb()
     start = time.perf_counter()
-    loaded.current("baseline")
+    index = loaded.current("baseline")
     load_seconds = time.perf_counter() - start
     after_load = status_mb()
     batches = np.load(queries)
@@ -39,5 +39,6 @@ with api_settings(index_dir):
     print("READY " + json.dumps({
         "index_load_seconds": round(load_seconds, 2), "queries": int(batches.shape[0] * batches.shape[1]),
         "api_queries_per_second": round(batches.shape[0] * batches.shape[1] / seconds), "matches": matches,
-        "idle": idle, "after_load": after_load, "after_queries": status_mb()}), flush=True)
+        "idle": idle, "after_load": after_load, "after_queries": status_mb(),
+        "index_pages_mapped_mb": resident_mb(index)}), flush=True)
     sys.stdin.readline()

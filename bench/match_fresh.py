@@ -1,14 +1,17 @@
 """Publication to matchable on a running server (`match-fresh`). Target <= 120 s.
 
 A real deployment's web processes, started as tests/test_deployment_kill.py starts them: gunicorn
-with deploy/gunicorn.conf.py and production settings, here SERVERS servers of one worker (4 threads)
-each on its own port, so every answer names the process that gave it, each with the default
-BASELINE_MATCH_CHECK_SECONDS (30) and its own index directory. The list holds ITEMS approved items,
-published by a real build (bench/releases.py, in a child process). Then a release adding one item
-is built and published, and a partner POSTs `match/` with the item's MD5 over HTTP to every port
-every 0.5 s until each answers with the match from the new release; then the item is retracted, a
-release removing it is published, and the same until none matches it. The figures are seconds from
-each release's `published_at` to the first such answer of each process, and the slowest.
+with deploy/gunicorn.conf.py and production settings; here SERVERS servers of one worker (4 threads)
+each on its own port, so the port an answer comes from names the process that gave it; each with
+the default BASELINE_MATCH_CHECK_SECONDS (30) and an index directory of its own (a host each). The
+list holds ITEMS approved items, published by a real build (bench/releases.py, in a child process).
+The servers first answer 10 s apart, so their checks for a newer release are spread over the 30 s
+as in a deployment whose processes started at different times (started together, they would all
+switch at once). Then a release adding one item is built and published, and a partner POSTs
+`match/` with the item's MD5 over HTTP to every port every 0.5 s until each answers from the new
+release with the match; then the item is retracted, a release removing it is published, and the
+same until none matches it. The figures are seconds from each release's `published_at` to the
+first such answer of each process, and the slowest.
 
 The floor is BASELINE_MATCH_CHECK_SECONDS: a process looks for a newer release at most that often,
 so a publication is served after at most that plus the index's load (fetch, SHA-256, map).
@@ -35,6 +38,7 @@ SERVERS = 3
 ITEMS = 10_000
 OFFSET = 300_000_000
 POLL_SECONDS = 0.5
+CHECK_SECONDS = 30  # BASELINE_MATCH_CHECK_SECONDS's default
 GIVE_UP_SECONDS = 300
 
 
@@ -120,9 +124,13 @@ def _stop(servers: list[subprocess.Popen]) -> None:
             server.wait(5)
 
 
-def _serving(ports: list[int], token: str, md5: str, logs: Path) -> None:
-    deadline = time.monotonic() + 90
+def _serving(ports: list[int], token: str, md5: str, logs: Path) -> list[float]:
+    """Wait for each server's first answer (its first load of the index), one CHECK_SECONDS / len(ports)
+    after the other, so their checks for a newer release are spread over the interval as in a
+    deployment whose processes started at different times; the offsets of their first answers."""
+    offsets, first = [], None
     for port in ports:
+        deadline = time.monotonic() + 90
         while True:
             try:
                 _match(port, token, md5)
@@ -131,6 +139,11 @@ def _serving(ports: list[int], token: str, md5: str, logs: Path) -> None:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"port {port} never answered; logs in {logs}") from None
                 time.sleep(0.5)
+        first = time.monotonic() if first is None else first
+        offsets.append(round(time.monotonic() - first, 1))
+        if port != ports[-1]:
+            time.sleep(CHECK_SECONDS / len(ports))
+    return offsets
 
 
 def bench_match_fresh(servers: int = SERVERS, items: int = ITEMS) -> dict:
@@ -149,7 +162,7 @@ def bench_match_fresh(servers: int = SERVERS, items: int = ITEMS) -> dict:
         try:
             [item] = load_approved(1, offset=OFFSET + items)  # approved now, listed by the next release
             md5 = Signature.objects.get(submission_id=item, algorithm="md5").value
-            _serving(ports, token, md5, logs)
+            phases = _serving(ports, token, md5, logs)
             started = time.time()
             added = _publish()
             addition = _until(ports, token, md5, added["version"], True, added["published_at"])
@@ -160,9 +173,11 @@ def bench_match_fresh(servers: int = SERVERS, items: int = ITEMS) -> dict:
         finally:
             _stop(running)
     return {
-        "web_processes": servers, "threads_each": 4, "match_check_seconds": 30, "poll_seconds": POLL_SECONDS,
+        "web_processes": servers, "threads_each": 4, "match_check_seconds": CHECK_SECONDS,
+        "poll_seconds": POLL_SECONDS, "first_answer_offsets_seconds": phases,
         "items": items, "first_release": {k: v for k, v in first.items() if k != "published_at"},
-        "servers_serving_before_addition_seconds": round(added["published_at"] - started, 1),
+        "floor": f"{CHECK_SECONDS} s + the index's load (fetch, SHA-256 check, map) + up to {POLL_SECONDS} s polling",
+        "addition_published_after_last_first_answer_seconds": round(added["published_at"] - started, 1),
         "addition": {"version": added["version"], "build_seconds": added["build_seconds"], **addition},
         "removal": {"version": removed["version"], "build_seconds": removed["build_seconds"], **removal},
         "target": "a publication (a removal included) served by every process within 120 s",

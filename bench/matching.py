@@ -13,6 +13,7 @@ POST and the per-process memory figures of /proc.
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +58,22 @@ def smaps_mb(pid: int | str = "self", path: Path | None = None) -> dict[str, flo
         if inside and name in totals:
             totals[name] += int(fields[1]) / 1024
     return {name: round(value, 1) for name, value in totals.items()}
+
+
+def resident_mb(index) -> dict[str, float]:
+    """Per array of a loaded index, the MB of its pages mapped into this process (the present bit of
+    /proc/self/pagemap): which parts of the file a process has touched, or had mapped around a touch."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    out = {}
+    with open("/proc/self/pagemap", "rb") as pagemap:
+        for name, array in index.arrays.items():
+            if array.nbytes:
+                start = array.__array_interface__["data"][0]
+                first, last = start // page, (start + array.nbytes - 1) // page
+                pagemap.seek(first * 8)
+                present = np.frombuffer(pagemap.read((last - first + 1) * 8), "<u8") >> np.uint64(63)
+                out[name] = round(int(present.sum()) * page / MB, 1)
+    return out
 
 
 def empty_list() -> None:
