@@ -11,8 +11,10 @@ through DRF's APIClient, as `match-1m` does (bench/matching.py).
 - Memory per host (target <= 400 MB): after the API's queries, /proc/self/status and smaps_rollup
   of this process and of a second one (bench/match_child.py) that maps the same file and runs
   queries through the API, with the Pss of the index file's mapping in each (pages shared by both
-  count half in each). Host memory for the index = the file's touched pages once + each process's
-  anonymous growth; beside it, what a per-process IndexBinaryFlat copy costs (measured here).
+  count half in each), and per array of the file the MB of its pages mapped (/proc/self/pagemap).
+  Host memory for the index = the file's touched pages once + each process's anonymous growth; the
+  working set = the codes every query scans + that growth. Beside them, what a per-process
+  IndexBinaryFlat copy costs (measured here: the anonymous growth of adding the codes to one).
 - Exact alternatives on the same batches (optional in the issue): the same brute force over blocks of
   codes (cache-sized), and faiss `IndexBinaryMultiHash(256, 16, 16)` with nflip=1 (exact below
   distance 32 by pigeonhole); their build time, memory and whether they answer as IndexBinaryFlat.
