@@ -20,10 +20,10 @@ import django
 
 django.setup()
 
+from baseline_client.hashing import media  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bench.run import proc_status_mb as _status  # noqa: E402
-from curation.hashing import media  # noqa: E402
 
 
 def _warm_up() -> None:

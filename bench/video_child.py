@@ -31,7 +31,7 @@ import pdqhash  # noqa: E402
 
 from bench import videos  # noqa: E402
 from bench.run import proc_status_mb as _status  # noqa: E402
-from curation.hashing import media  # noqa: E402
+from curation.hashing import media  # noqa: E402 (the service's limits)
 
 
 def _cpu() -> float:
