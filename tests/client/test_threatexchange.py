@@ -206,3 +206,56 @@ def test_a_lost_mirror_folder_still_brings_deletions_checked_back_along_the_chai
     assert fetched.returncode == 0, fetched.stderr
     assert tx.stored().checkpoint.version == 3
     assert tx.matches(BLURRED) == [] and len(tx.matches(UNRELATED)) == 1
+
+
+def test_the_calls_hma_makes_fetch_convert_and_resume(personas, live_server, token_file, tmp_path):
+    """HMA 2.0 itself is not installed here: this replays, in process, what its fetcher and
+    storage do with an exchange (OpenMediaMatch background_tasks/fetcher.py, storage/postgres):
+    the collab and the credentials loaded from JSON, for_collab under set_default, fetch_iter,
+    the checkpoint stored as JSON and read back, each record converted and pickled."""
+    from baseline_client.threatexchange import BaselineSignalExchangeAPI as API
+    from threatexchange.signal_type.md5 import VideoMD5Signal
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+    from threatexchange.utils import dataclass_json
+
+    first = list_image(personas, ORIGINAL)
+    publish()
+    collab = dataclass_json.dataclass_load_dict(
+        {"name": "BASELINE", "api": "baseline", "enabled": True, "server": live_server.url,
+         "public_key": public_key(), "mirror_dir": str(tmp_path / "mirror")}, API.get_config_cls())
+    credentials = dataclass_json.dataclass_load_dict({"token": token_file.read_text().strip()},
+                                                     API.get_credential_cls())
+    stored: dict[str, object] = {}
+
+    def fetch(checkpoint_json: str | None) -> str:
+        with credentials.set_default(credentials, "db"):
+            client = API.for_collab(collab)
+        checkpoint = None if checkpoint_json is None else dataclass_json.dataclass_loads(
+            checkpoint_json, API.get_checkpoint_cls())
+        for delta in client.fetch_iter([PdqSignal, VideoMD5Signal], checkpoint):
+            for key, value in delta.updates.items():
+                if value is None or not API.naive_convert_to_signal_type([PdqSignal, VideoMD5Signal], collab,
+                                                                         {key: value}):
+                    stored.pop(str(key), None)
+                else:
+                    stored[str(key)] = pickle.loads(pickle.dumps(value))  # noqa: S301 - as HMA stores it
+            checkpoint_json = dataclass_json.dataclass_dumps(delta.checkpoint)
+        return checkpoint_json
+
+    checkpoint = fetch(None)
+    value = first.signatures.get(algorithm="pdq").value
+    assert str(("pdq", value)) in stored and len(stored) == 2
+    assert stored[str(("pdq", value))].item_ids == (str(first.pk),)
+    item_retract(actor=personas.curator, item=first, reason="wrong entry")
+    publish()
+    assert json.loads(fetch(checkpoint))["version"] == 2
+    assert str(("pdq", value)) not in stored and len(stored) == 1
+
+
+def test_the_client_imports_without_threatexchange():
+    """threatexchange is an optional dependency: the rest of the client never needs it."""
+    blocked = ("import sys; sys.modules['threatexchange'] = None\n"
+               "import baseline_client, baseline_client.cli, baseline_client.mirror, baseline_client.hashing.media\n"
+               "try:\n    import baseline_client.threatexchange\nexcept ImportError:\n    print('optional')")
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "optional", done.stderr
