@@ -39,7 +39,7 @@ from threatexchange.signal_type.signal_base import SignalType
 
 from baseline_client import errors, mirror, rebuild, trust
 from baseline_client.errors import CHAIN, FILE, ROLLBACK, USAGE, Failure
-from baseline_client.http import Service
+from baseline_client.http import Service, read_token
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +234,10 @@ class BaselineSignalExchangeAPI(
         if self.collab.list not in LISTS:
             raise Failure(USAGE, f"the collab's list must be one of {', '.join(LISTS)}, not {self.collab.list!r}")
         directory = self.mirror_dir
+        if checkpoint is not None and checkpoint.list != self.collab.list:
+            raise Failure(USAGE, f"the stored signals are of the {checkpoint.list} list, the collab now names "
+                                 f"{self.collab.list}: run `threatexchange fetch --clear` and remove {directory} "
+                                 "(or give the collab another --mirror-dir) first")
         mirror.sync(mirror.SyncOptions(url=self.collab.server, directory=directory, token=self.token,
                                        list_name=self.collab.list, public_key=self.collab.public_key,
                                        max_age_days=None))
@@ -241,9 +245,6 @@ class BaselineSignalExchangeAPI(
         newest = mirror.read_manifest(directory, held.version)
         if checkpoint is None:
             return newest, _signals(directory, newest, self.collab.list)
-        if checkpoint.list != self.collab.list:
-            raise Failure(USAGE, f"the stored signals are of the {checkpoint.list} list, the collab now names "
-                                 f"{self.collab.list}: run `threatexchange fetch --clear` first")
         if checkpoint.version > newest.version:
             raise Failure(ROLLBACK, f"the service offers release {newest.version}, older than release "
                                     f"{checkpoint.version} whose signals are stored: refused")
@@ -346,25 +347,35 @@ def _register_cli_command() -> None:
 
         @classmethod
         def init_argparse(cls, settings, ap) -> None:
-            ap.add_argument("--credentials", metavar="TOKEN", help="store the API token of your partner account")
+            given = ap.add_mutually_exclusive_group()
+            # A token may begin with "-" (tokens are URL-safe base64): --credentials=TOKEN always works.
+            given.add_argument("--credentials", metavar="TOKEN", help="store the API token of your partner account")
+            given.add_argument("--credentials-file", metavar="FILE", help="store the token this file holds")
 
-        def __init__(self, credentials: str | None) -> None:
+        def __init__(self, credentials: str | None, credentials_file: str | None) -> None:
             self.credentials = credentials
+            self.credentials_file = credentials_file
 
         def execute(self, settings) -> None:
             path = credentials_file()
-            if self.credentials is not None:
-                credentials = BaselineCredentials._from_str(self.credentials)
-                if not credentials._are_valid():
-                    raise command_base.CommandError("the token is empty or holds spaces", 2)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    handle.write(credentials.token + "\n")
-                os.chmod(path, 0o600)
-                print(f"stored the token in {path}")
-            else:
+            token = self.credentials
+            if self.credentials_file is not None:
+                try:
+                    token = read_token(self.credentials_file)
+                except Failure as failure:
+                    raise command_base.CommandError(failure.message, 2) from None
+            if token is None:
                 print(f"a token is stored in {path}" if path.is_file() else f"no token stored ({path})")
+                return
+            credentials = BaselineCredentials._from_str(token)
+            if not credentials._are_valid():
+                raise command_base.CommandError("the token is empty or holds spaces", 2)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(credentials.token + "\n")
+            os.chmod(path, 0o600)
+            print(f"stored the token in {path}")
 
     if all(command.get_name() != API_NAME for command in config_cmd.ConfigAPICommand._SUBCOMMANDS):
         config_cmd.ConfigAPICommand._SUBCOMMANDS = [*config_cmd.ConfigAPICommand._SUBCOMMANDS,

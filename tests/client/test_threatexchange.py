@@ -55,7 +55,8 @@ class Threatexchange:
     def configure(self, url: str, token_file: Path, *extra: str) -> None:
         """The design's three commands."""
         self.ok("config", "extensions", "add", "baseline_client.threatexchange")
-        self.ok("config", "api", "baseline", "--credentials", token_file.read_text().strip())
+        # The "=" form: a token may begin with "-", which argparse would take for an option.
+        self.ok("config", "api", "baseline", f"--credentials={token_file.read_text().strip()}")
         self.ok("config", "collab", "edit", "baseline", "--create", "--server", url, "--public-key", public_key(),
                 *extra, COLLAB)
 
@@ -89,7 +90,7 @@ def list_image(personas, image: Path, *, filler: bool = True):
 
 def test_fetch_then_match_finds_a_listed_image_and_nothing_else(personas, live_server, token_file, tx):
     item = list_image(personas, ORIGINAL)
-    video = approved_item(personas, media_type="video", algorithms=("md5", "sha256"))
+    video = approved_item(personas, media_type="video", algorithms=("md5", "sha256", "vpdq"))
     publish()
     tx.configure(live_server.url, token_file)
     fetched = tx("fetch")
@@ -104,16 +105,24 @@ def test_fetch_then_match_finds_a_listed_image_and_nothing_else(personas, live_s
     stored = tx.stored()
     assert (stored.checkpoint.version, stored.checkpoint.manifest_sha256) == (
         1, Release.objects.get().manifest_sha256)
+    assert ("vpdq", values["vpdq"]) in stored.updates  # stored; indexed where the vpdq extension is installed
     again = tx("fetch")
     assert again.returncode == 0 and len(tx.matches(BLURRED)) == 1
 
 
-def test_fetch_without_a_token_says_how_to_give_one(personas, live_server, tx):
+def test_fetch_without_a_token_says_how_to_give_one(personas, live_server, token_file, tx):
+    list_image(personas, ORIGINAL)
+    publish()
     tx.ok("config", "extensions", "add", "baseline_client.threatexchange")
     tx.ok("config", "collab", "edit", "baseline", "--create", "--server", live_server.url, "--public-key",
           public_key(), COLLAB)
     refused = tx("fetch")
     assert refused.returncode != 0 and "threatexchange config api baseline --credentials TOKEN" in refused.stderr
+    assert "no token stored" in tx.ok("config", "api", "baseline").stdout
+    tx.ok("config", "api", "baseline", "--credentials-file", token_file)
+    credentials = tx.state / "baseline" / "credentials"
+    assert credentials.read_text() == token_file.read_text() and credentials.stat().st_mode & 0o777 == 0o600
+    assert tx("fetch").returncode == 0 and len(tx.matches(BLURRED)) == 1
 
 
 def test_a_tampered_manifest_fails_the_fetch_and_stores_nothing(personas, live_server, token_file, tx, proxy):
