@@ -100,7 +100,7 @@ class SyncOptions:
     public_key: str | None = None
     trust_server_key: bool = False
     formats: tuple[str, ...] = ()
-    max_age_days: float = 7.0
+    max_age_days: float | None = 7.0  # None: no frozen-feed check (the caller makes its own)
 
 
 def _pinned(options: SyncOptions, state: State | None, service: Service) -> trust.Keys:
@@ -142,7 +142,7 @@ def sync(options: SyncOptions) -> str:
     formats = _formats(options, state)
     if held == latest and set(formats) <= set(state.formats):
         newest = read_manifest(directory, held)
-        return "up to date: " + check_age(newest, options.max_age_days)
+        return "up to date: " + _age(newest, options.max_age_days)
 
     previous = read_manifest(directory, held) if held is not None else None
     chain: list[trust.Manifest] = []
@@ -166,7 +166,11 @@ def sync(options: SyncOptions) -> str:
                       announced_key=trust.encode_key(keys.announced) if keys.announced else None,
                       anchor_key=anchor, formats=sorted(formats))
     _switch(directory, staging, new_state)
-    return f"mirrored release {latest} ({len(formats)} file(s)); " + check_age(newest, options.max_age_days)
+    return f"mirrored release {latest} ({len(formats)} file(s)); " + _age(newest, options.max_age_days)
+
+
+def _age(manifest: trust.Manifest, max_age_days: float | None) -> str:
+    return f"release {manifest.version}" if max_age_days is None else check_age(manifest, max_age_days)
 
 
 def _formats(options: SyncOptions, state: State | None) -> list[str]:

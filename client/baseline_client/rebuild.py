@@ -20,6 +20,13 @@ from pathlib import Path
 ALGORITHMS = ("md5", "sha1", "sha256", "pdq", "vpdq")  # PhotoDNA values are in no delta
 THREATEXCHANGE = {("image", "pdq"): "pdq", ("video", "md5"): "video_md5", ("video", "vpdq"): "vpdq"}
 REBUILDABLE = ("csv", *ALGORITHMS, "threatexchange")
+# A vPDQ value of an hour of video sampled once a second is some 300,000 characters, more than the
+# csv module's default limit of 131,072 a field.
+FIELD_LIMIT = 1 << 30
+
+
+def allow_long_fields() -> None:
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
 
 def _field(value: str) -> str:
@@ -42,6 +49,7 @@ class Changes:
 
     def apply(self, version: int, delta: Iterable[str]) -> None:
         """Fold in release `version`'s delta lines (header first)."""
+        allow_long_fields()
         reader = csv.reader(delta)
         header = next(reader, None)
         if header != ["change", "item_id", "media_type", "algorithm", "value"]:
