@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     "release-build-watchdog": {"task": "curation.tasks.release_build_watchdog",
                                "schedule": float(env_int("BASELINE_BUILD_WATCHDOG_SECONDS", 60, minimum=1))},
     "sightings-purge": {"task": "curation.tasks.sightings_purge", "schedule": 24 * 3600.0},
+    "retention-purge": {"task": "curation.tasks.retention_purge", "schedule": 24 * 3600.0},
 }
 
 # Sessions and cookies.
@@ -272,6 +273,8 @@ BASELINE_MATCH_INDEX_DIR = Path(env_str("BASELINE_MATCH_INDEX_DIR") or VAR_DIR /
 BASELINE_MATCH_CHECK_SECONDS = env_int("BASELINE_MATCH_CHECK_SECONDS", 30, minimum=1)
 # Partners' sightings (curation.models.Sighting) are deleted after this many days by a periodic task.
 BASELINE_SIGHTING_RETENTION_DAYS = env_int("BASELINE_SIGHTING_RETENTION_DAYS", 365, minimum=1)
+BASELINE_REPORT_RETENTION_DAYS = env_int("BASELINE_REPORT_RETENTION_DAYS", 730, minimum=1)
+BASELINE_DOWNLOAD_LOG_RETENTION_DAYS = env_int("BASELINE_DOWNLOAD_LOG_RETENTION_DAYS", 365, minimum=1)
 # With object storage a download is a redirect to a presigned URL that lives this long. SigV4
 # presigned URLs cannot outlive 7 days.
 BASELINE_DOWNLOAD_URL_SECONDS = env_int("BASELINE_DOWNLOAD_URL_SECONDS", 300, minimum=1)

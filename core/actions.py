@@ -35,6 +35,9 @@ class AuditAction(StrEnum):
     RELEASE_DOWNLOAD = "release.download"
     MATCH_SIGHTING = "match.sighting"  # a partner's match call that matched: its sightings recorded
     SIGHTING_PURGE = "sighting.purge"  # sightings older than the retention period deleted
+    REPORT_CREATE = "report.create"  # a partner's match or false-positive report on a listed item
+    REPORT_PURGE = "report.purge"  # reports older than the retention period deleted
+    DOWNLOAD_LOG_PURGE = "download_log.purge"  # download log rows older than the retention period deleted
     RELEASE_FAIL = "release.fail"
     RELEASE_PUBLISH = "release.publish"
     RELEASE_REQUEST = "release.request"

@@ -3,6 +3,7 @@ from django.urls import path
 from curation.hashing import api as hashing_api
 from curation.matching import api as matching_api
 from curation.releases import api as release_api
+from curation.reports import api as report_api
 from curation.reviews import api as review_api
 from curation.submissions import api as submission_api
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("submissions/<uuid:item_id>/sign-off/", submission_api.SignOffView.as_view(),
          name="api-submission-sign-off"),
     path("submissions/<uuid:item_id>/refuse/", submission_api.RefuseView.as_view(), name="api-submission-refuse"),
+    path("reports/", report_api.ReportListView.as_view(), name="api-reports"),
+    path("reports/<uuid:report_id>/", report_api.ReportDetailView.as_view(), name="api-report"),
     path("releases/", release_api.ReleaseListView.as_view(), name="api-releases"),
     path("releases/latest/", release_api.ReleaseLatestView.as_view(), name="api-release-latest"),
     path("releases/<int:version>/", release_api.ReleaseDetailView.as_view(), name="api-release"),

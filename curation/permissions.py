@@ -14,7 +14,7 @@ from guardian.shortcuts import get_objects_for_group
 
 from accounts.models import Role
 from accounts.permissions import has_role, roles_of
-from curation.models import Feed, FeedName, Recusal, Release, Review, Submission
+from curation.models import Feed, FeedName, Recusal, Release, Report, Review, Submission
 
 DECIDED = (Submission.Status.APPROVED, Submission.Status.REJECTED, Submission.Status.RETRACTED)
 
@@ -218,6 +218,32 @@ def may_match_files(user) -> bool:
 def records_sightings(user) -> bool:
     """Partner calls leave sightings; curators' and investigators' checks do not (DESIGN.md section 9)."""
     return has_role(user, Role.PARTNER) and not may_match_every_list(user)
+
+
+def may_report(user) -> bool:
+    """Partners report what they find on their networks (DESIGN.md section 11)."""
+    return has_role(user, Role.PARTNER)
+
+
+def reports_visible_to(user) -> QuerySet[Report]:
+    """A partner its organisation's reports; curators all; investigators the `match` reports shared
+    with their organisation as the item's submitter; nobody else any (never another partner's)."""
+    reports = Report.objects.select_related("item", "organisation")
+    if has_role(user, Role.CURATOR):
+        return reports
+    visible = Q(pk__in=[])
+    if has_role(user, Role.PARTNER):
+        visible |= Q(organisation_id=user.organisation_id)
+    if has_role(user, Role.INVESTIGATOR):
+        visible |= Q(kind=Report.Kind.MATCH, share_with_submitter=True, item__organisation_id=user.organisation_id)
+    return reports.filter(visible)
+
+
+def sees_reporter(user, report: Report) -> bool:
+    """Who filed a report is for curators and the reporting organisation (and, for a shared match
+    report, the submitting organisation); never another partner."""
+    return has_role(user, Role.CURATOR) or report.organisation_id == user.organisation_id or (
+        report.share_with_submitter and report.item.organisation_id == user.organisation_id)
 
 
 def may_manage_entitlements(user) -> bool:

@@ -84,3 +84,11 @@ def sightings_purge() -> int:
     from curation.matching.services import sightings_purge as purge
 
     return purge()
+
+
+@shared_task(ignore_result=True)
+def retention_purge() -> dict:
+    """Run by beat daily: delete reports and download log rows past their retention periods."""
+    from curation.reports.services import retention_purge as purge
+
+    return purge()

@@ -31,6 +31,7 @@ from accounts.services import token_create
 from core.actors import SYSTEM
 from core.models import AuditEntry
 from curation.releases.services import feed_grant, release_request
+from curation.reports.services import ReportInput, reports_create
 from curation.reviews.services import review_record
 from tests.curation.helpers import NO_UNDER_13, agree, approved_item, make_item, publish
 from tests.factories import OrganisationFactory, UserFactory
@@ -178,6 +179,16 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "api/v1/releases/": {
         "GET": api_row(403, curator=200, partners=200),
         "POST": api_row(403, curator=400, body={"note": ["not", "text"]}, unchanged=True),
+    },
+    "api/v1/reports/": {
+        "GET": api_row(403, partners=200, curator=200, investigators=200),
+        "POST": api_row(403, partners=400, body={}, unchanged=True),
+    },
+    "api/v1/reports/<uuid:report_id>/": {
+        # The partner's own, shared with the item's submitting organisation; nobody else sees it.
+        "GET shared-report": api_row(404, partner=200, curator=200, investigator=200, colleague=200),
+        "GET missing-report": api_row(404),
+        "POST shared-report": api_row(405, unchanged=True),
     },
     "api/v1/releases/latest/": {"GET": api_row(403, curator=200, partners=200)},
     "api/v1/releases/<int:version>/": {
@@ -475,6 +486,8 @@ def world(personas, api, client) -> World:
     held = make_item(personas.investigator, signatures=[
         {"algorithm": s.algorithm, "value": s.value} for s in rejected.signatures.all()], reason="new evidence")
     feed_grant(actor=personas.admin, organisation=personas.partner.organisation, feed_name="standard")
+    shared_report, = reports_create(actor=personas.partner, rows=[ReportInput(
+        item_id=str(approved.pk), kind="match", reference="CASE-1", share_with_submitter=True)])
     token, _ = token_create(actor=SYSTEM, user=personas.investigator, name="revoke me")
     params = {
         "": {},
@@ -482,6 +495,8 @@ def world(personas, api, client) -> World:
         "approved": {"item_id": approved.pk},
         "held": {"item_id": held.pk},
         "missing": {"item_id": MISSING_ITEM},
+        "shared-report": {"report_id": shared_report.pk},
+        "missing-report": {"report_id": MISSING_ITEM},
         "v1": {"version": 1},
         "v2": {"version": 2},
         "v99": {"version": 99},

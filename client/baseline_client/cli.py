@@ -56,7 +56,31 @@ def _report(args) -> str:
     if not service.offers("reports/"):
         raise Failure(errors.SERVER, "the server does not offer reports yet (no reports/ endpoint): it runs a "
                                      "Baseline version before match reports")
-    raise Failure(errors.SERVER, "reports are not supported by this client version yet")
+    if not args.kind or not args.reference:
+        raise Failure(errors.USAGE, "--kind and --reference are required")
+    if bool(args.item_id) == bool(args.from_file):
+        raise Failure(errors.USAGE, "give one ITEM_ID, or --from SCAN.jsonl")
+    items = [args.item_id] if args.item_id else _scanned_items(args.from_file)
+    report = {"kind": args.kind, "reference": args.reference, "details": args.details or "",
+              "share_with_submitter": args.share_with_submitter}
+    created = []
+    for start in range(0, len(items), REPORT_BATCH):
+        batch = [{**report, "item_id": item} for item in items[start:start + REPORT_BATCH]]
+        created += service.post_json("reports/", batch)
+    return "\n".join(f"reported {r['kind']} on item {r['item_id']}: report {r['id']}" for r in created)
+
+
+REPORT_BATCH = 500  # the service's most a call
+
+
+def _scanned_items(path: str) -> list[str]:
+    """The distinct items matched in a `baseline scan` output (JSON lines), in order."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        items = [json.loads(line)["item_id"] for line in lines if line.strip()]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise Failure(errors.USAGE, f"{path} is not a baseline scan output (JSON lines with item_id): {exc}") from None
+    return list(dict.fromkeys(items))
 
 
 def parser() -> argparse.ArgumentParser:

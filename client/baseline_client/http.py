@@ -66,6 +66,15 @@ class Service:
     def bytes(self, path: str) -> bytes:
         return self._get(path).content
 
+    def post_json(self, path: str, body: object) -> object:
+        try:
+            response = self.session.post(self._url(path), json=body, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise Failure(SERVER, f"cannot reach {self.root}: {exc}") from None
+        if response.status_code >= 400:
+            raise Failure(SERVER, f"POST {path}: {response.status_code} {_detail(response)}")
+        return response.json()
+
     def offers(self, path: str) -> bool:
         """Whether the service answers `path` at all (404: an older version without it)."""
         try:

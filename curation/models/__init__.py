@@ -14,6 +14,7 @@ from curation.models.releases import (
     ReleaseFile,
     SigningKey,
 )
+from curation.models.reports import Report
 from curation.models.reviews import Recusal, Review
 from curation.models.submissions import MediaType, Signature, Submission
 
@@ -32,6 +33,7 @@ __all__ = [
     "Release",
     "ReleaseDelta",
     "ReleaseFile",
+    "Report",
     "Review",
     "Sighting",
     "Signature",

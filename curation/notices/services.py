@@ -16,7 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from curation.models import DigestState, Notice, Review, Submission
+from accounts.models import Role, User
+from curation.models import DigestState, Notice, Report, Review, Submission
 
 if TYPE_CHECKING:
     from curation.reviews.selectors import QueueSize
@@ -65,6 +66,24 @@ def item_retracted(item: Submission, reason: str) -> None:
     Notice.objects.bulk_create([_notice(
         item.submitter_id, item,
         f"Item {str(item.pk)[:8]} was retracted: it leaves the list in the next release. Reason: {reason}")])
+
+
+def match_reports_shared(shared: list[Report]) -> None:
+    """A notice to each investigator of the submitting organisation, per `match` report its partner
+    shared with them (inside the reporting transaction); never the partner's name."""
+    if not shared:
+        return
+    items = {str(item.pk): item for item in Submission.objects.filter(pk__in={r.item_id for r in shared})}
+    investigators: dict[int, list[int]] = {}
+    organisations = {item.organisation_id for item in items.values()}
+    for user_id, organisation_id in (User.objects.filter(organisation_id__in=organisations, is_active=True,
+                                                         role_grants__role=Role.INVESTIGATOR)
+                                     .values_list("pk", "organisation_id").distinct()):
+        investigators.setdefault(organisation_id, []).append(user_id)
+    Notice.objects.bulk_create([
+        _notice(user_id, items[str(report.item_id)],
+                f"A partner reported a match of your item {str(report.item_id)[:8]}: see the item's reports.")
+        for report in shared for user_id in investigators.get(items[str(report.item_id)].organisation_id, [])])
 
 
 def unread_count(user) -> int:

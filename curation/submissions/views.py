@@ -175,6 +175,7 @@ def submission_detail(request, item_id):
         and permissions.withdraw_refusal(request.user, item) is None,
         "show_previous": permissions.may_see_earlier_item_link(request.user),
         "near_duplicates": near.earlier_near(item) if permissions.may_see_near_duplicates(request.user) else None,
+        "reports": permissions.reports_visible_to(request.user).filter(item=item)[:100],
         "may_retract": permissions.may_retract(request.user) and item.status == Submission.Status.APPROVED,
     })
 

@@ -1,7 +1,7 @@
 """`baseline scan` against a mirror made by `baseline sync` from a live server: the bridge-mods
 edits of a listed photograph and a listed video are found offline with their evidence, unrelated
-files are not, non-media files are counted as skipped with a reason; `baseline report` says the
-server does not offer reports yet."""
+files are not, non-media files are counted as skipped with a reason; `baseline report` files one
+report, or one per item a scan matched."""
 
 from __future__ import annotations
 
@@ -69,7 +69,26 @@ def test_scan_refuses_a_mirror_that_does_not_verify(personas, live_server, token
     assert refused.stdout == ""
 
 
-def test_report_says_the_server_does_not_offer_reports_yet(live_server, token_file):
-    said = run("report", live_server.url, "00000000-0000-0000-0000-000000000001", "--token-file", token_file,
-               "--kind", "match", "--reference", "CASE-1")
-    assert said.returncode == 1 and "does not offer reports yet" in said.stderr
+def test_baseline_report_files_one_report_or_a_scan_s_matches(personas, live_server, token_file, tmp_path):
+    from curation.models import Report
+
+    photo = _listed(personas, BRIDGE / "aaa-orig.jpg")
+    publish()
+    one = run("report", live_server.url, photo.pk, "--token-file", token_file, "--kind", "false_positive",
+              "--reference", "CASE-7", "--details", "a holiday photograph")
+    assert one.returncode == 0, one.stderr
+    first = Report.objects.get()
+    assert (first.kind, first.reference, first.details, first.organisation) == (
+        "false_positive", "CASE-7", "a holiday photograph", personas.partner.organisation)
+    mirror = tmp_path / "mirror"
+    run("sync", live_server.url, mirror, "--token-file", token_file, "--public-key", public_key())
+    scanned = run("scan", BRIDGE, "--list", mirror)
+    (tmp_path / "scan.jsonl").write_text(scanned.stdout)
+    many = run("report", live_server.url, "--from", tmp_path / "scan.jsonl", "--token-file", token_file,
+               "--kind", "match", "--reference", "CASE-8", "--share-with-submitter")
+    assert many.returncode == 0, many.stderr
+    assert list(Report.objects.filter(reference="CASE-8").values_list("item_id", "share_with_submitter")) == [
+        (photo.pk, True)]  # one report per matched item, however many files matched it
+    unknown = run("report", live_server.url, "00000000-0000-0000-0000-000000000001", "--token-file", token_file,
+                  "--kind", "match", "--reference", "CASE-9")
+    assert unknown.returncode == 1 and "not listed in a release your feeds hold" in unknown.stderr
