@@ -220,6 +220,11 @@ def records_sightings(user) -> bool:
     return has_role(user, Role.PARTNER) and not may_match_every_list(user)
 
 
+def may_see_sightings(user) -> bool:
+    """Curators see sightings and reports per item, and the spike flag (DESIGN.md section 11)."""
+    return has_role(user, Role.CURATOR)
+
+
 def may_report(user) -> bool:
     """Partners report what they find on their networks (DESIGN.md section 11)."""
     return has_role(user, Role.PARTNER)

@@ -4,6 +4,7 @@ from curation.auditlog import views as auditlog_views
 from curation.matching import views as matching_views
 from curation.notices import views as notice_views
 from curation.releases import views as release_views
+from curation.reports import views as report_views
 from curation.reviews import views as review_views
 from curation.submissions import held_views
 from curation.submissions import views as submission_views
@@ -11,6 +12,7 @@ from curation.submissions import views as submission_views
 urlpatterns = [
     path("submit/", submission_views.submission_create, name="submission-create"),
     path("check/", matching_views.check, name="check"),
+    path("activity/", report_views.activity, name="activity"),
     path("submissions/", submission_views.submission_list, name="submission-list"),
     path("submissions/<uuid:item_id>/", submission_views.submission_detail, name="submission-detail"),
     path("submissions/<uuid:item_id>/withdraw/", submission_views.submission_withdraw, name="submission-withdraw"),

@@ -274,6 +274,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
                                   body={"reason": ""}, unchanged=True),
     },
     "held/": {"GET": page_row(403, curator=200)},
+    "activity/": {"GET": page_row(403, curator=200)},
     **{f"submissions/<uuid:item_id>/{action}/": {
         "GET held": page_row(405),
         "POST held": page_row(403, curator=302, body={"reason": ""}, unchanged=True),
