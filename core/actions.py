@@ -36,6 +36,7 @@ class AuditAction(StrEnum):
     MATCH_SIGHTING = "match.sighting"  # a partner's match call that matched: its sightings recorded
     SIGHTING_PURGE = "sighting.purge"  # sightings older than the retention period deleted
     REPORT_CREATE = "report.create"  # a partner's match or false-positive report on a listed item
+    REPORT_DISMISS = "report.dismiss"  # a curator dismissed a false-positive report, with a reason
     REPORT_PURGE = "report.purge"  # reports older than the retention period deleted
     DOWNLOAD_LOG_PURGE = "download_log.purge"  # download log rows older than the retention period deleted
     RELEASE_FAIL = "release.fail"

@@ -27,6 +27,7 @@ urlpatterns = [
     path("submissions/<uuid:item_id>/refuse/", submission_api.RefuseView.as_view(), name="api-submission-refuse"),
     path("reports/", report_api.ReportListView.as_view(), name="api-reports"),
     path("reports/<uuid:report_id>/", report_api.ReportDetailView.as_view(), name="api-report"),
+    path("reports/<uuid:report_id>/dismiss/", report_api.ReportDismissView.as_view(), name="api-report-dismiss"),
     path("releases/", release_api.ReleaseListView.as_view(), name="api-releases"),
     path("releases/latest/", release_api.ReleaseLatestView.as_view(), name="api-release-latest"),
     path("releases/<int:version>/", release_api.ReleaseDetailView.as_view(), name="api-release"),

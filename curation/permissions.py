@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_group
 
 from accounts.models import Role
-from accounts.permissions import has_role, roles_of
+from accounts.permissions import has_any_role, has_role, roles_of
 from curation.models import Feed, FeedName, Recusal, Release, Report, Review, Submission
 
 DECIDED = (Submission.Status.APPROVED, Submission.Status.REJECTED, Submission.Status.RETRACTED)
@@ -223,6 +223,16 @@ def records_sightings(user) -> bool:
 def may_see_sightings(user) -> bool:
     """Curators see sightings and reports per item, and the spike flag (DESIGN.md section 11)."""
     return has_role(user, Role.CURATOR)
+
+
+def may_triage_reports(user) -> bool:
+    """Curators triage false-positive reports: dismiss them, or (with disputes) open a review round."""
+    return has_role(user, Role.CURATOR)
+
+
+def may_see_reports(user) -> bool:
+    """Partners (their own), curators (all) and investigators (shared on their items) have reports."""
+    return has_any_role(user, Role.PARTNER, Role.CURATOR, Role.INVESTIGATOR)
 
 
 def may_report(user) -> bool:

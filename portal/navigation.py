@@ -39,6 +39,7 @@ LINKS: tuple[Link, ...] = (
     Link("My reviews", "review-history", curation_rules.may_review),
     Link("Releases", "release-list", curation_rules.may_see_releases),
     Link("Check", "check", curation_rules.may_match),
+    Link("Reports", "report-list", curation_rules.may_see_reports),
     Link("Activity", "activity", curation_rules.may_see_sightings),
     Link("Reviewers", "reviewer-roster", account_rules.may_see_reviewer_roster, group=ADMINISTRATION),
     Link("Criteria", "criteria-admin", curation_rules.may_publish_criteria, group=ADMINISTRATION),

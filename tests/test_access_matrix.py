@@ -190,6 +190,12 @@ EXPECTED: dict[str, dict[str, Row]] = {
         "GET missing-report": api_row(404),
         "POST shared-report": api_row(405, unchanged=True),
     },
+    "api/v1/reports/<uuid:report_id>/dismiss/": {
+        # Curators only; a match report is not triaged (409).
+        "POST shared-report": api_row(403, curator=409, body={"reason": "x"}, unchanged=True),
+        "POST missing-report": api_row(403, curator=404, body={"reason": "x"}, unchanged=True),
+        "GET shared-report": api_row(405),
+    },
     "api/v1/releases/latest/": {"GET": api_row(403, curator=200, partners=200)},
     "api/v1/releases/<int:version>/": {
         "GET v1": api_row(403, curator=200, partners=200),
@@ -275,6 +281,11 @@ EXPECTED: dict[str, dict[str, Row]] = {
     },
     "held/": {"GET": page_row(403, curator=200)},
     "activity/": {"GET": page_row(403, curator=200)},
+    "reports/": {"GET": page_row(403, curator=200, partners=200, investigators=200)},
+    "reports/<uuid:report_id>/dismiss/": {
+        "POST shared-report": page_row(403, curator="302 /reports/", body={"reason": "x"}, unchanged=True),
+        "POST missing-report": page_row(403, curator=404, body={"reason": "x"}, unchanged=True),
+    },
     **{f"submissions/<uuid:item_id>/{action}/": {
         "GET held": page_row(405),
         "POST held": page_row(403, curator=302, body={"reason": ""}, unchanged=True),

@@ -21,6 +21,7 @@ class Report(models.Model):
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"  # a match report; a false positive waiting for triage
+        DISMISSED = "dismissed", "Dismissed"  # a false positive a curator found unfounded, with a reason
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     item = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="reports")
@@ -33,6 +34,9 @@ class Report(models.Model):
     observed_at = models.DateTimeField(null=True, blank=True)
     share_with_submitter = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True, help_text="Why a curator dismissed it; the "
+                                                                              "reporting partner sees it.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -86,6 +86,14 @@ def match_reports_shared(shared: list[Report]) -> None:
         for report in shared for user_id in investigators.get(items[str(report.item_id)].organisation_id, [])])
 
 
+def report_decided(report: Report) -> None:
+    """Tell the reporter the outcome of their report (inside the decision)."""
+    Notice.objects.bulk_create([_notice(
+        report.reporter_id, report.item,
+        f"Your {report.get_kind_display().lower()} report {report.reference!r} on item {str(report.item_id)[:8]} "
+        f"was {report.status}: {report.decision_reason}")])
+
+
 def unread_count(user) -> int:
     return Notice.objects.filter(user=user, read_at__isnull=True).count()
 

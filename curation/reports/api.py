@@ -35,6 +35,8 @@ class ReportOutput(serializers.Serializer):
     details = serializers.CharField()
     observed_at = serializers.DateTimeField(allow_null=True)
     share_with_submitter = serializers.BooleanField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField(help_text="why a curator dismissed it")
     organisation = serializers.CharField(required=False, help_text="the reporting organisation, where you may see it")
 
 
@@ -48,10 +50,9 @@ def _out(request, report: Report) -> dict:
 class ReportListView(APIView):
     @extend_schema(responses=paginated(ReportOutput, "PaginatedReports"), operation_id="reports_list")
     def get(self, request):
-        reports = permissions.reports_visible_to(request.user)
-        if not (permissions.may_report(request.user) or permissions.may_see_every_item(request.user)
-                or permissions.may_submit(request.user)):
+        if not permissions.may_see_reports(request.user):
             raise PermissionDenied("Your role has no reports to see.")
+        reports = permissions.reports_visible_to(request.user)
         paginator = Pagination()
         page = paginator.paginate_queryset(reports, request, view=self)
         return paginator.get_paginated_response([_out(request, r) for r in page])
@@ -82,3 +83,23 @@ class ReportDetailView(APIView):
         if report is None:
             raise NotFound("No such report, or it is not visible to you.")
         return Response(_out(request, report))
+
+
+class DismissInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.MAX_REASON)
+
+
+class ReportDismissView(APIView):
+    @extend_schema(request=DismissInput, responses=ReportOutput, operation_id="reports_dismiss",
+                   description="Curators: a false-positive report found unfounded; the partner sees the reason. "
+                               "409 unless a false positive waiting for triage.")
+    def post(self, request, report_id):
+        if not permissions.may_triage_reports(request.user):
+            raise PermissionDenied("Only curators triage reports.")
+        report = permissions.reports_visible_to(request.user).filter(pk=report_id).first()
+        if report is None:
+            raise NotFound("No such report.")
+        data = DismissInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(_out(request, services.report_dismiss(actor=request.user, report=report,
+                                                              reason=data.validated_data["reason"])))

@@ -24,6 +24,7 @@ from curation.notices import services as notices
 MAX_BATCH = 500
 MAX_REFERENCE = Report._meta.get_field("reference").max_length
 MAX_DETAILS = Report._meta.get_field("details").max_length
+MAX_REASON = Report._meta.get_field("decision_reason").max_length
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,26 @@ def reports_create(*, actor, rows: list[ReportInput]) -> list[Report]:
             for report in reports])
         notices.match_reports_shared([r for r in reports if r.kind == Report.Kind.MATCH and r.share_with_submitter])
     return reports
+
+
+def report_dismiss(*, actor, report: Report, reason: str) -> Report:
+    """A curator dismisses a false-positive report with a reason the reporting partner sees; the
+    item stays listed. 409 unless it is a false positive still waiting for triage."""
+    if not permissions.may_triage_reports(actor):
+        raise DomainError("Only curators triage reports.", code="forbidden", kind="forbidden")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON or "\x00" in reason:
+        raise DomainError(f"A reason of 1 to {MAX_REASON} characters is required.", code="invalid", field="reason")
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.kind != Report.Kind.FALSE_POSITIVE or report.status != Report.Status.RECEIVED:
+            raise DomainError(f"Only a false-positive report waiting for triage can be dismissed; this one is a "
+                              f"{report.kind} report, {report.status}.", code="not_triageable", kind="conflict")
+        report.status, report.decided_at, report.decision_reason = Report.Status.DISMISSED, timezone.now(), reason
+        report.save(update_fields=["status", "decided_at", "decision_reason"])
+        audit.record(actor=actor, action=AuditAction.REPORT_DISMISS, obj=report, details={"reason": reason})
+        notices.report_decided(report)
+    return report
 
 
 def retention_purge() -> dict:

@@ -139,3 +139,44 @@ def test_the_item_page_shows_shared_match_reports_to_the_submitting_organisation
     client.force_login(personas.curator)
     page = client.get(f"/submissions/{listed.pk}/").content.decode()
     assert "seen on a forum" in page and "a cat" in page
+
+
+def test_a_curator_dismisses_a_false_positive_with_a_reason_the_partner_sees(personas, api, partner, listed):
+    false = partner.post("/api/v1/reports/", report(listed, kind="false_positive", reference="FP-1"),
+                         format="json").json()
+    match = partner.post("/api/v1/reports/", report(listed), format="json").json()
+    curator = api(personas.curator)
+    assert curator.post(f"/api/v1/reports/{false['id']}/dismiss/", {"reason": ""}, format="json").status_code == 400
+    assert api(personas.partner).post(f"/api/v1/reports/{false['id']}/dismiss/", {"reason": "x"},
+                                      format="json").status_code == 403
+    done = curator.post(f"/api/v1/reports/{false['id']}/dismiss/", {"reason": "The same picture, checked."},
+                        format="json")
+    assert done.status_code == 200 and done.json()["status"] == "dismissed"
+    again = curator.post(f"/api/v1/reports/{false['id']}/dismiss/", {"reason": "twice"}, format="json")
+    assert again.status_code == 409
+    assert curator.post(f"/api/v1/reports/{match['id']}/dismiss/", {"reason": "x"}, format="json").status_code == 409
+    seen = partner.get(f"/api/v1/reports/{false['id']}/").json()
+    assert (seen["status"], seen["decision_reason"]) == ("dismissed", "The same picture, checked.")
+    assert AuditEntry.objects.get(action="report.dismiss").details == {"reason": "The same picture, checked."}
+    assert Notice.objects.get(user=personas.partner).message.endswith("was dismissed: The same picture, checked.")
+
+
+def test_the_reports_page_shows_each_side_its_reports(personas, partner, listed, client):
+    partner.post("/api/v1/reports/", report(listed, reference="SHARED-1", share_with_submitter=True), format="json")
+    false = partner.post("/api/v1/reports/", report(listed, kind="false_positive", reference="FP-2"),
+                         format="json").json()
+    client.force_login(personas.partner)
+    page = client.get("/reports/").content.decode()
+    assert "SHARED-1" in page and "FP-2" in page and "Dismiss" not in page
+    client.force_login(personas.investigator)
+    page = client.get("/reports/").content.decode()
+    assert "SHARED-1" in page and "FP-2" not in page
+    client.force_login(personas.curator)
+    page = client.get("/reports/").content.decode()
+    assert "FP-2" in page and "Dismiss" in page
+    response = client.post(f"/reports/{false['id']}/dismiss/", {"reason": "Checked: it is the listed picture."})
+    assert response.status_code == 302
+    assert Report.objects.get(pk=false["id"]).status == "dismissed"
+    assert "Checked: it is the listed picture." in client.get("/reports/").content.decode()
+    client.force_login(personas.reviewers[0])
+    assert client.get("/reports/").status_code == 403
