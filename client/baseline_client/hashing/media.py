@@ -222,7 +222,11 @@ def _to_working_size(image: Image.Image, size: tuple[int, int], extent: tuple[fl
     final = pixels.working_size(*size, PDQ_WORKING_SIZE)
     factor = pixels.reduction_factor(extent, final)
     if factor == (1, 1) and extent == image.size:  # nothing to save: the full-size path, unchanged
-        rgb = image_to_rgb(image if transpose is None else image.transpose(transpose))
+        upright = image if transpose is None else image.transpose(transpose)
+        # Already plain RGB (most photographs): convert("RGB") would only copy it (a millisecond a
+        # picture); the decoded image is ours to reduce in place.
+        plain = upright.mode == "RGB" and "transparency" not in upright.info
+        rgb = upright if plain else image_to_rgb(upright)
         rgb.thumbnail((PDQ_WORKING_SIZE, PDQ_WORKING_SIZE), Image.Resampling.BICUBIC)
         return rgb
     if factor != (1, 1):
