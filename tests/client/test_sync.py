@@ -9,9 +9,11 @@ import os
 import signal
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 
 from curation.models import Download, Release
 from curation.releases import signing
@@ -221,15 +223,18 @@ def test_a_key_rotation_announced_in_a_signed_manifest_is_followed(personas, liv
 
 
 def test_a_feed_that_stops_moving_exits_3_after_max_age(personas, live_server, token_file, tmp_path):
+    from freezegun import freeze_time
+
     listed(personas)
-    publish()
+    with freeze_time(timezone.now() - timedelta(days=10)):
+        publish()  # the newest release the service offers was made ten days ago
     mirror = tmp_path / "mirror"
-    fresh = sync(live_server.url, mirror, token_file, "--public-key", public_key())
-    assert fresh.returncode == 0
-    time.sleep(1.1)
-    frozen = sync(live_server.url, mirror, token_file, "--max-age", "0.00001")
-    assert frozen.returncode == 3 and "looks frozen" in frozen.stderr
-    assert run("verify", mirror, "--max-age", "0.00001").returncode == 3
+    fresh = sync(live_server.url, mirror, token_file, "--public-key", public_key(), "--max-age", "30")
+    assert fresh.returncode == 0, fresh.stderr
+    frozen = sync(live_server.url, mirror, token_file)  # --max-age 7 by default
+    assert frozen.returncode == 3 and "made 10 days ago" in frozen.stderr and "looks frozen" in frozen.stderr
+    assert run("verify", mirror).returncode == 3
+    assert run("verify", mirror, "--max-age", "30").returncode == 0
     assert held_version(mirror) == 1
 
 
