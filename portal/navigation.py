@@ -40,7 +40,6 @@ LINKS: tuple[Link, ...] = (
     Link("Releases", "release-list", curation_rules.may_see_releases),
     Link("Check", "check", curation_rules.may_match),
     Link("Reports", "report-list", curation_rules.may_see_reports),
-    Link("Activity", "activity", curation_rules.may_see_sightings),
     Link("Reviewers", "reviewer-roster", account_rules.may_see_reviewer_roster, group=ADMINISTRATION),
     Link("Criteria", "criteria-admin", curation_rules.may_publish_criteria, group=ADMINISTRATION),
     Link("Entitlements", "entitlements", curation_rules.may_manage_entitlements, group=ADMINISTRATION),

@@ -34,7 +34,8 @@ def test_reports_flow_back_to_the_agency_and_a_curator_dismisses_a_false_positiv
     screens(page, "investigator", "item-reports")
 
     page = start_the_day(people, live_server, personas.curator, "curator")
-    open_nav(page, "Activity")
+    open_nav(page, "Reports")
+    page.get_by_role("link", name="Activity per item").click()
     expect(page.locator("#activity")).to_contain_text(str(item.pk)[:8])
     open_nav(page, "Reports")
     assert_controls_labelled(page)

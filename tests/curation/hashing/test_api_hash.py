@@ -162,10 +162,10 @@ def test_a_browser_session_over_the_limit_gets_413_json_not_a_csrf_403(personas)
 
 
 def test_an_image_too_large_to_decode_gets_413_in_the_error_shape(personas, api, monkeypatch):
-    def out_of_memory(image):
+    def out_of_memory(*args):
         raise MemoryError
 
-    monkeypatch.setattr(media, "image_to_rgb", out_of_memory)
+    monkeypatch.setattr(media, "_to_working_size", out_of_memory)
     response = post_file(api, personas.investigator, "huge.jpg", JPEG.read_bytes())
     assert response.status_code == 413
     assert response.json() == {"detail": "The JPEG image is too large to decode.", "code": "image_too_large"}
